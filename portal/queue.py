@@ -1,0 +1,46 @@
+"""Redis and the RQ queue. Enqueueing never raises: the outbox relay retries what failed."""
+import redis
+from flask import current_app
+from rq import Queue, Retry
+from rq.exceptions import DuplicateJobError
+
+FAILURE_TTL = 7 * 24 * 3600  # failed jobs carry ids only, and not for a year
+
+
+def redis_connection(app=None):
+    """The app's Redis client, created once per app."""
+    app = app or current_app
+    conn = app.extensions.get("portal_redis")
+    if conn is None:
+        conn = redis.Redis.from_url(app.config["REDIS_URL"], socket_timeout=2,
+                                    socket_connect_timeout=1)
+        app.extensions["portal_redis"] = conn
+    return conn
+
+
+def get_queue(app=None):
+    app = app or current_app
+    return Queue(app.config["RQ_QUEUE"], connection=redis_connection(app))
+
+
+def redis_ok(app=None):
+    try:
+        return bool(redis_connection(app).ping())
+    except redis.RedisError:
+        return False
+
+
+def enqueue(func, *args, job_id=None, app=None):
+    """Enqueue a job by dotted name with plain arguments; None when Redis is unreachable."""
+    app = app or current_app
+    try:
+        return get_queue(app).enqueue(
+            func, *args, job_id=job_id, unique=job_id is not None,
+            retry=Retry(max=5, interval=[10, 30, 60, 300, 900]),
+            failure_ttl=FAILURE_TTL, result_ttl=3600)
+    except DuplicateJobError:
+        return None  # already waiting in the queue: one effect
+    except redis.RedisError as exc:
+        app.logger.warning("could not enqueue %s (%s); the outbox relay will retry", func,
+                           type(exc).__name__)
+        return None

@@ -1,0 +1,156 @@
+"""Fixtures: app, client, runner, db, login_as(role), outbox, queue, live_server."""
+import os
+import socket
+import threading
+
+import pytest
+import redis as redis_lib
+from werkzeug.serving import make_server
+
+from portal import create_app
+from portal import db as portal_db
+from portal.config import TestConfig
+
+TEST_REDIS_URL = os.environ.get("TEST_REDIS_URL") or (
+    os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0").rsplit("/", 1)[0] + "/15")
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory):
+    """DATABASE_URL from the environment (PostgreSQL in CI), else a SQLite file."""
+    url = os.environ.get("DATABASE_URL") or f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite3'}"
+    database = portal_db.make_database(url)
+    if url.startswith("postgres"):
+        database.execute_sql("DROP SCHEMA public CASCADE")
+        database.execute_sql("CREATE SCHEMA public")
+    database.close()
+    portal_db.db.initialize(database)
+    portal_db.migrate()
+    database.close()
+    return url
+
+
+@pytest.fixture
+def app(database_url, tmp_path):
+    class Config(TestConfig):
+        DATABASE_URL = database_url
+        REDIS_URL = TEST_REDIS_URL
+        INSTANCE_DIR = str(tmp_path)
+        MAIL_OUTBOX_DIR = str(tmp_path / "outbox")
+        DOCUMENT_DIR = str(tmp_path / "documents")
+
+    app = create_app(Config)
+    with app.app_context():
+        yield app
+    _empty_tables()
+
+
+def _empty_tables():
+    database = portal_db.db
+    database.connect(reuse_if_open=True)
+    models = portal_db.all_models()
+    if database.obj.__class__.__name__.startswith("Postgres"):
+        names = ", ".join(f'"{m._meta.table_name}"' for m in models)
+        database.execute_sql(f"TRUNCATE {names} RESTART IDENTITY CASCADE")
+    else:
+        with database.atomic():
+            for model in reversed(models):
+                model.delete().execute()
+    database.close()
+
+
+@pytest.fixture
+def db(app):
+    portal_db.db.connect(reuse_if_open=True)
+    yield portal_db.db
+
+
+@pytest.fixture
+def client(app, db):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app, db):
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def login_as(client, db):
+    """Log the test client in as a new user of a role; returns the user."""
+    from tests.factories import make_user
+
+    def login(role="candidate", **overrides):
+        user = make_user(role=role, **overrides)
+        from portal.auth.actions import start_session
+        token = start_session(user)
+        with client.session_transaction() as session:
+            session.clear()
+            session["sid"] = token
+            session["_user_id"] = str(user.id)
+            session["_fresh"] = True
+        return user
+    return login
+
+
+class Outbox:
+    """E-mails as a person would receive them: pending outbox rows are delivered first."""
+
+    def __init__(self, app):
+        self.app = app
+
+    @property
+    def messages(self):
+        from portal.mail.actions import send
+        from portal.mail.models import Outbox as Row
+        for row in Row.select(Row.id).where(Row.sent_at.is_null()):
+            send(row.id)
+        return list(getattr(self.app.extensions["mailman"], "outbox", []))
+
+    def to(self, address):
+        return [m for m in self.messages if address in m.to]
+
+
+@pytest.fixture
+def outbox(app, db):
+    return Outbox(app)
+
+
+@pytest.fixture
+def queue(app):
+    """A real RQ queue on its own Redis database, empty before and after the test."""
+    from portal.queue import get_queue, redis_connection
+    conn = redis_connection(app)
+    try:
+        conn.flushdb()
+    except redis_lib.RedisError as exc:
+        pytest.fail(f"Redis at {TEST_REDIS_URL} is needed for this test: {exc}")
+    yield get_queue(app)
+    conn.flushdb()
+
+
+def _free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+def live_server(app, db):
+    """The app served on a free local port in a thread, for the browser tests."""
+    port = _free_port()
+    server = make_server("127.0.0.1", port, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    server.url = f"http://127.0.0.1:{port}"
+    yield server
+    server.shutdown()
+    thread.join(timeout=5)
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args):
+    """Debian's Chromium, never a downloaded browser."""
+    return {**browser_type_launch_args, "executable_path": os.environ.get("CHROMIUM", "/usr/bin/chromium"),
+            "args": ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                     "--disable-background-networking", "--disable-component-update", "--disable-sync"]}
