@@ -40,8 +40,10 @@ def create_app(config=None):
         app.config["SECRET_KEY"] = _development_secret(app.instance_path)
     if app.config.get("PROXY_FIX"):
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1)
+    # Each feature owns its Norwegian words; portal/translations holds the shared ones.
     app.config["BABEL_TRANSLATION_DIRECTORIES"] = ";".join(
-        str(p) for p in sorted((ROOT / "portal").glob("*/translations")))
+        [str(ROOT / "portal" / "translations")]
+        + [str(p) for p in sorted((ROOT / "portal").glob("*/translations"))])
 
     from portal import db
     from portal.extensions import babel, csrf, htmx, limiter, mail

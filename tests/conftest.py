@@ -138,6 +138,7 @@ def _free_port():
 @pytest.fixture
 def live_server(app, db):
     """The app served on a free local port in a thread, for the browser tests."""
+    app.config["WTF_CSRF_ENABLED"] = True  # a browser gets the real thing
     port = _free_port()
     server = make_server("127.0.0.1", port, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
