@@ -17,12 +17,13 @@ SEND_JOB = "jobs.mail.send_email"
 def queue_email(to, subject, template, locale="nb", person=None, attachments=(), **context):
     """Render an e-mail in the person's language into the outbox; it is queued after commit.
 
-    `template` names templates/mail/<template>.txt (and .html when present);
+    `template` names templates/<template>.txt (and .html when present), e.g.
+    "booking/email/confirmation";
     `attachments` are (filename, bytes, mimetype) tuples.
     """
     with force_locale(locale):
-        text = render_template(f"mail/{template}.txt", **context)
-        html = _render_optional(f"mail/{template}.html", **context)
+        text = render_template(f"{template}.txt", **context)
+        html = _render_optional(f"{template}.html", **context)
         subject = str(subject)
     row = Outbox.create(
         to=to, subject=subject, body_text=text, body_html=html, person=person,
