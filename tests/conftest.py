@@ -5,6 +5,7 @@ import threading
 
 import pytest
 import redis as redis_lib
+from flask.testing import FlaskClient
 from werkzeug.serving import make_server
 
 from portal import create_app
@@ -30,6 +31,19 @@ def database_url(tmp_path_factory):
     return url
 
 
+class FreshContextClient(FlaskClient):
+    """A test client whose every request gets its own app context, hence its own `g`.
+
+    The `app` fixture keeps an app context open for the test body; without this, Flask would
+    reuse it for requests and `g` (the CSRF token, flask-login's current user) would leak from
+    one request to the next, which no browser ever sees.
+    """
+
+    def open(self, *args, **kwargs):
+        with self.application.app_context():
+            return super().open(*args, **kwargs)
+
+
 @pytest.fixture
 def app(database_url, tmp_path):
     class Config(TestConfig):
@@ -40,6 +54,7 @@ def app(database_url, tmp_path):
         DOCUMENT_DIR = str(tmp_path / "documents")
 
     app = create_app(Config)
+    app.test_client_class = FreshContextClient
     with app.app_context():
         yield app
     _empty_tables()
