@@ -2,7 +2,7 @@
 import secrets
 from pathlib import Path
 
-from flask import Flask, request, session
+from flask import Flask, has_request_context, request, session
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from portal.config import INSTANCE, ROOT, Config
@@ -25,7 +25,7 @@ def _development_secret(instance):
 
 
 def select_locale():
-    lang = session.get("lang")
+    lang = session.get("lang") if has_request_context() else None
     return lang if lang in ("nb", "en") else "nb"
 
 
@@ -69,7 +69,8 @@ def create_app(config=None):
 
     @app.context_processor
     def layout_context():
+        in_request = has_request_context()
         return {"current_lang": select_locale(), "privacy_contact": app.config["PRIVACY_CONTACT"],
-                "request_path": request.full_path.rstrip("?") if request else "/"}
+                "request_path": request.full_path.rstrip("?") if in_request else "/"}
 
     return app

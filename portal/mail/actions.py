@@ -6,6 +6,7 @@ from datetime import timedelta
 from flask import current_app, render_template
 from flask_babel import force_locale
 from flask_mailman import EmailMultiAlternatives
+from jinja2 import TemplateNotFound
 
 from portal.db import db, utcnow
 from portal.mail.models import Outbox
@@ -34,10 +35,12 @@ def queue_email(to, subject, template, locale="nb", person=None, attachments=(),
     return row
 
 
-def _render_optional(name, **context):
-    if name in current_app.jinja_env.list_templates(filter_func=lambda n: n == name):
-        return render_template(name, **context)
-    return ""
+def _render_optional(_template_name, **context):
+    try:
+        current_app.jinja_env.get_template(_template_name)
+    except TemplateNotFound:
+        return ""
+    return render_template(_template_name, **context)
 
 
 def send(outbox_id):

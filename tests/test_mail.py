@@ -1,0 +1,81 @@
+"""The outbox: e-mails are written with the change, queued after commit, never lost."""
+import jinja2
+import pytest
+from flask_babel import lazy_gettext as _l
+from rq import SimpleWorker
+
+from portal.db import db as database
+from portal.mail import actions
+from portal.mail.models import Outbox
+from tests.factories import make_person
+
+
+@pytest.fixture(autouse=True)
+def test_templates(app):
+    app.jinja_loader = jinja2.ChoiceLoader([
+        app.jinja_loader, jinja2.FileSystemLoader(str(__import__("pathlib").Path(__file__).parent / "templates"))])
+
+
+def write(person, locale="nb"):
+    return actions.queue_email(person.email, _l("Log in"), "test/email/hello", locale,
+                               person=person, attachments=[("a.txt", b"hei", "text/plain")],
+                               name=person.name)
+
+
+def test_rolled_back_transaction_leaves_no_email_and_no_job(db, queue):
+    person = make_person()
+    with pytest.raises(RuntimeError):
+        with database.atomic():
+            write(person)
+            raise RuntimeError("the change failed")
+    assert Outbox.select().count() == 0
+    assert queue.count == 0
+
+
+def test_committed_email_is_queued_and_sent_once(db, queue, outbox):
+    person = make_person(name="Åse Ødegård")
+    with database.atomic():
+        row = write(person)
+        assert queue.count == 0  # not before the commit
+    assert queue.job_ids == [f"email-{row.id}"]
+    SimpleWorker([queue], connection=queue.connection).work(burst=True)
+    assert Outbox.get_by_id(row.id).sent_at is not None
+    sent = outbox.messages
+    assert len(sent) == 1
+    assert sent[0].subject == "Logg inn" and "Logg inn, Åse Ødegård." in sent[0].body
+    assert sent[0].attachments[0][0] == "a.txt"
+    assert actions.send(row.id) is False  # a second run sends nothing
+    assert len(outbox.messages) == 1
+
+
+def test_email_is_written_in_the_persons_language(db, outbox):
+    person = make_person()
+    write(person, locale="en")
+    assert outbox.messages[0].subject == "Log in"
+
+
+def test_email_survives_redis_being_down_and_goes_out_after(app, db, queue, outbox):
+    person = make_person()
+    good_url = app.config["REDIS_URL"]
+    app.config["REDIS_URL"] = "redis://127.0.0.1:1/0"
+    app.extensions.pop("portal_redis")
+    with database.atomic():
+        row = write(person)
+    assert Outbox.get_by_id(row.id).sent_at is None  # kept, not lost
+    app.config["REDIS_URL"] = good_url
+    app.extensions.pop("portal_redis")
+    assert actions.relay_unsent(older_than=__import__("datetime").timedelta(0)) == 1
+    assert actions.relay_unsent(older_than=__import__("datetime").timedelta(0)) == 0  # no duplicate
+    SimpleWorker([queue], connection=queue.connection).work(burst=True)
+    assert len(outbox.to(person.email)) == 1
+
+
+def test_file_backend_writes_each_message_under_the_outbox_dir(app, db, tmp_path):
+    app.config["MAIL_BACKEND"] = "file"
+    app.config["MAIL_FILE_PATH"] = str(tmp_path / "mails")
+    app.extensions["mailman"].backend = "file"
+    app.extensions["mailman"].file_path = str(tmp_path / "mails")
+    row = write(make_person(email="fil@example.no"))
+    actions.send(row.id)
+    files = list((tmp_path / "mails").iterdir())
+    assert len(files) == 1 and "fil@example.no" in files[0].read_text()
