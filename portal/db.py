@@ -56,7 +56,7 @@ def make_database(url):
                               lock_type="IMMEDIATE")
     if url.startswith(("postgres:", "postgresql:")):
         params = parse(url)
-        return PostgresqlDatabase(autorollback=True, **params)
+        return PostgresqlDatabase(**params)
     raise ValueError(f"Unsupported DATABASE_URL scheme: {url.split(':', 1)[0]}")
 
 

@@ -74,11 +74,14 @@ def main():
         print(f"Serving http://127.0.0.1:{port}  (Ctrl-C stops everything)", flush=True)
         honcho = shutil.which("honcho", path=str(ROOT / ".venv" / "bin")) or "honcho"
         proc = subprocess.Popen([honcho, "start", "-f", "Procfile", "-p", port])
-        try:
-            return proc.wait()
-        except KeyboardInterrupt:
-            proc.send_signal(signal.SIGINT)
-            return proc.wait()
+
+        def stop(signum, frame):
+            proc.send_signal(signal.SIGINT)  # honcho stops every process it started
+
+        # Set explicitly: a shell may start us with SIGINT ignored (e.g. in the background).
+        signal.signal(signal.SIGINT, stop)
+        signal.signal(signal.SIGTERM, stop)
+        return proc.wait()
     finally:
         if redis_proc is not None:
             redis_proc.terminate()
