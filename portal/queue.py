@@ -2,7 +2,8 @@
 import redis
 from flask import current_app
 from rq import Queue, Retry
-from rq.exceptions import DuplicateJobError
+from rq.exceptions import DuplicateJobError, NoSuchJobError
+from rq.job import Job
 
 FAILURE_TTL = 7 * 24 * 3600  # failed jobs carry ids only, and not for a year
 
@@ -30,10 +31,26 @@ def redis_ok(app=None):
         return False
 
 
+WAITING = ("queued", "started", "scheduled", "deferred")
+
+
 def enqueue(func, *args, job_id=None, app=None):
-    """Enqueue a job by dotted name with plain arguments; None when Redis is unreachable."""
+    """Enqueue a job by dotted name with plain arguments; None when Redis is unreachable.
+
+    With a job_id there is at most one waiting job of that id: a job still waiting is left
+    alone, a finished or failed one (its worker died, its retries ran out) is replaced.
+    """
     app = app or current_app
     try:
+        if job_id is not None:
+            try:
+                old = Job.fetch(job_id, connection=redis_connection(app))
+            except NoSuchJobError:
+                old = None
+            if old is not None:
+                if old.get_status(refresh=False) in WAITING:
+                    return None
+                old.delete()
         return get_queue(app).enqueue(
             func, *args, job_id=job_id, unique=job_id is not None,
             retry=Retry(max=5, interval=[10, 30, 60, 300, 900]),

@@ -79,3 +79,25 @@ def test_file_backend_writes_each_message_under_the_outbox_dir(app, db, tmp_path
     actions.send(row.id)
     files = list((tmp_path / "mails").iterdir())
     assert len(files) == 1 and "fil@example.no" in files[0].read_text()
+
+
+def test_relay_requeues_an_email_whose_job_failed_for_good(db, queue, outbox):
+    from datetime import timedelta
+
+    from rq.job import Job
+    person = make_person()
+    row = write(person)  # queued as job email-<id>
+    job = Job.fetch(f"email-{row.id}", connection=queue.connection)
+    queue.remove(job)
+    job.set_status("failed")  # as when a worker died and the retries ran out
+    assert actions.relay_unsent(older_than=timedelta(0)) == 1
+    SimpleWorker([queue], connection=queue.connection).work(burst=True)
+    assert len(outbox.to(person.email)) == 1
+
+
+def test_relay_leaves_a_waiting_job_alone(db, queue):
+    from datetime import timedelta
+    write(make_person())
+    assert queue.count == 1
+    assert actions.relay_unsent(older_than=timedelta(0)) == 0
+    assert queue.count == 1
