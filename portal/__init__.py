@@ -11,6 +11,9 @@ BLUEPRINTS = (
     "portal.web.views",
     "portal.auth.views",
     "portal.staff.views",
+    "portal.candidates.views",
+    "portal.documents.views",
+    "portal.consent.views",
 )
 
 
