@@ -88,6 +88,7 @@ def _reencode(data, max_side):
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             image = Image.open(io.BytesIO(data))
             width, height = image.size  # read from the header; nothing decoded yet
+            source_format = image.format
             if width * height > MAX_PIXELS:
                 raise DocumentError(_l("The image is too large (more than 40 megapixels). Make it "
                                        "smaller and try again."))
@@ -99,11 +100,12 @@ def _reencode(data, max_side):
     except (UnidentifiedImageError, OSError, ValueError, SyntaxError):
         raise DocumentError(_l("The image could not be read. It may be damaged; try another file.")) from None
     has_alpha = image.mode in ("RGBA", "LA", "PA") or "transparency" in image.info
+    lossless = has_alpha or source_format == "PNG"  # a scanned certificate stays sharp
     image = image.convert("RGBA" if has_alpha else "RGB")
     image.thumbnail((max_side, max_side))
     image.info = {}  # nothing of the original's metadata travels on
     out = io.BytesIO()
-    if has_alpha:
+    if lossless:
         image.save(out, "PNG", optimize=True)
         return out.getvalue(), PNG
     image.save(out, "JPEG", quality=88, optimize=True)

@@ -1,0 +1,33 @@
+"""Fixtures of the candidate area: a logged-in candidate, with or without the candidate stage."""
+import pytest
+from flask import g
+
+from portal import catalog
+from tests.factories import make_person
+
+
+@pytest.fixture
+def login_as(login_as):
+    """The shared login_as, but also forgetting the user Flask-Login cached on `g`.
+
+    The `app` fixture keeps one app context open for the whole test, so `g` (and the user
+    Flask-Login loaded into it) would otherwise survive from one request to the next.
+    """
+    def login(role="candidate", **overrides):
+        user = login_as(role, **overrides)
+        g.pop("_login_user", None)
+        return user
+    return login
+
+
+@pytest.fixture
+def candidate(login_as):
+    """A logged-in candidate whose candidate stage is open; returns the User."""
+    person = make_person(stage=catalog.CANDIDATE)
+    return login_as("candidate", person=person)
+
+
+@pytest.fixture
+def booked(login_as):
+    """A logged-in candidate still at the booking stage; returns the User."""
+    return login_as("candidate", person=make_person())
