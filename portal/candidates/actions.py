@@ -133,6 +133,8 @@ def save_row(person, section, form, row=None):
             value = form[name].data
             if isinstance(value, str):
                 value = value.strip()
+            elif value is None and not section.model._meta.fields[name].null:
+                value = ""  # a text field left out of the post means empty
             setattr(row, name, value)
         if section.model is Profile:
             row.updated_at = utcnow()
@@ -164,7 +166,7 @@ def describe(section, row):
 def display_value(field, value):
     if value is None or value == "":
         return ""
-    choices = dict(getattr(field, "choices", None) or ())
+    choices = forms.choice_labels(field)
     if choices:
         return str(choices.get(value, value))
     if isinstance(value, date):

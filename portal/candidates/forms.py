@@ -5,6 +5,7 @@ import phonenumbers
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import DateField, EmailField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional, ValidationError
 
 from portal.candidates.models import CEFR_LEVELS
@@ -13,21 +14,30 @@ EARLIEST = date(1900, 1, 1)
 LATEST_PLANNED = date(2100, 12, 31)
 
 MARITAL_STATUSES = (
-    ("", _l("Not stated")),
-    ("single", _l("Single")),
-    ("married", _l("Married or registered partner")),
-    ("cohabiting", _l("Cohabiting")),
-    ("separated", _l("Separated")),
-    ("divorced", _l("Divorced")),
-    ("widowed", _l("Widowed")),
+    SelectChoice("", _l("Not stated")),
+    SelectChoice("single", _l("Single")),
+    SelectChoice("married", _l("Married or registered partner")),
+    SelectChoice("cohabiting", _l("Cohabiting")),
+    SelectChoice("separated", _l("Separated")),
+    SelectChoice("divorced", _l("Divorced")),
+    SelectChoice("widowed", _l("Widowed")),
 )
 GENDERS = (
-    ("", _l("Not stated")),
-    ("female", _l("Woman")),
-    ("male", _l("Man")),
-    ("other", _l("Other")),
+    SelectChoice("", _l("Not stated")),
+    SelectChoice("female", _l("Woman")),
+    SelectChoice("male", _l("Man")),
+    SelectChoice("other", _l("Other")),
 )
-LEVELS = tuple((lvl, lvl) for lvl in CEFR_LEVELS)
+LEVELS = tuple(SelectChoice(lvl, lvl) for lvl in CEFR_LEVELS)
+
+
+def choice_labels(field):
+    """{value: label} of a select field."""
+    labels = {}
+    for choice in getattr(field, "choices", None) or ():
+        value, label = choice[:2] if isinstance(choice, tuple) else (choice.value, choice.label)
+        labels[value] = label
+    return labels
 
 
 def _date_field(label, **kw):
@@ -61,7 +71,7 @@ class RowForm(FlaskForm):
                 field.errors[:] = [_l("Enter the date as YYYY-MM-DD, e.g. 2024-08-15.")]
             elif unparsed and isinstance(field, IntegerField):
                 field.errors[:] = [_l("Enter a whole number without spaces or letters.")]
-            elif field.errors and isinstance(field, SelectField) and field.data not in dict(field.choices):
+            elif field.errors and isinstance(field, SelectField) and field.data not in choice_labels(field):
                 field.errors[:] = [_l("Choose one of the options.")]
         return ok
 
