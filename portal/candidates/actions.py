@@ -116,7 +116,8 @@ def get_row(person, section, row_id):
     return model.get_or_none((model.id == row_id) & (model.person == person.id))
 
 
-def _touch(person):
+def touch_person(person):
+    """Save that we were in contact now: the retention clock starts again."""
     person.touch()
     Person.update(last_contact_at=person.last_contact_at, updated_at=person.updated_at).where(
         Person.id == person.id).execute()
@@ -140,7 +141,7 @@ def save_row(person, section, form, row=None):
             row.updated_at = utcnow()
         created = row.id is None
         row.save()
-        _touch(person)
+        touch_person(person)
         record("profile.updated", person=person, section=section.key, row=row.id,
                change="created" if created else "updated")
     return row
@@ -151,7 +152,7 @@ def delete_row(person, section, row):
     with db.atomic():
         section.model.delete().where((section.model.id == row.id)
                                      & (section.model.person == person.id)).execute()
-        _touch(person)
+        touch_person(person)
         record("profile.updated", person=person, section=section.key, row=row.id, change="deleted")
 
 

@@ -3,7 +3,7 @@ from peewee import fn
 
 from portal import catalog
 from portal.audit.actions import record
-from portal.candidates.actions import _touch
+from portal.candidates.actions import touch_person
 from portal.consent.models import Consent
 from portal.db import db
 
@@ -34,7 +34,7 @@ def decide(person, purpose, given, how="account page"):
     with db.atomic():
         row = Consent.create(person=person.id, purpose=purpose, given=bool(given),
                              policy_version=catalog.POLICY_VERSION, how=how)
-        _touch(person)
+        touch_person(person)
         record("consent.given" if given else "consent.withdrawn", person=person, purpose=purpose,
                policy_version=catalog.POLICY_VERSION)
     return row

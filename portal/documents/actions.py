@@ -11,7 +11,7 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 
 from portal import storage
 from portal.audit.actions import record
-from portal.candidates.actions import _touch, open_candidate_stage
+from portal.candidates.actions import touch_person, open_candidate_stage
 from portal.db import db
 from portal.documents.models import Document
 
@@ -166,7 +166,7 @@ def upload(person, kind, filename, data, replace=None):
                                         & (Document.person == person.id)).execute()
             if kind == "cv":
                 open_candidate_stage(person, "cv_uploaded")
-            _touch(person)
+            touch_person(person)
             record("document.uploaded", person=person, document=document.id, kind=kind,
                    size=len(payload), replaced=[d.id for d in replaced])
     except Exception:
@@ -193,7 +193,7 @@ def delete_document(person, document):
     with db.atomic():
         Document.delete().where((Document.id == document.id)
                                 & (Document.person == person.id)).execute()
-        _touch(person)
+        touch_person(person)
         record("document.deleted", person=person, document=document.id, kind=document.kind)
     storage.delete(document.storage_id)
 
