@@ -12,6 +12,9 @@ BLUEPRINTS = (
     "portal.auth.views",
     "portal.staff.views",
     "portal.privacy.views",
+    "portal.candidates.views",
+    "portal.documents.views",
+    "portal.consent.views",
 )
 
 

@@ -142,6 +142,18 @@ BY_KEY = {c.key: c for c in CATEGORIES}
 NOT_PERSONAL = frozenset({
     "Person.id", "Person.created_at", "Person.updated_at", "Person.last_contact_at", "Person.stage",
     "Person.locale",
+    # Candidate-stage models: ids, the person link and timestamps.
+    "Profile.id", "Profile.person", "Profile.created_at", "Profile.updated_at",
+    "WorkExperience.id", "WorkExperience.person", "WorkExperience.created_at",
+    "Reference.id", "Reference.person", "Reference.created_at",
+    "Qualification.id", "Qualification.person", "Qualification.created_at",
+    "Certificate.id", "Certificate.person", "Certificate.created_at",
+    "LanguageSkill.id", "LanguageSkill.person", "LanguageSkill.created_at",
+    "JobNote.id", "JobNote.person", "JobNote.created_at",
+    "Evaluation.id", "Evaluation.person", "Evaluation.recorded_by", "Evaluation.created_at",
+    # A Document row is catalogued by its kind ("Document.cv", ...); these columns describe the file.
+    "Document.id", "Document.person", "Document.kind", "Document.storage_id", "Document.filename",
+    "Document.content_type", "Document.size", "Document.uploaded_at",
 })
 
 

@@ -59,6 +59,17 @@ class Config:
     MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD")
     MAIL_USE_TLS = _bool("MAIL_USE_TLS", False)
 
+    # Documents: encrypted at rest outside static/; DOCUMENT_KEYS is a comma-separated list of
+    # Fernet keys (the first encrypts, all decrypt); without it development generates
+    # instance/document.key once.
+    DOCUMENT_DIR = os.environ.get("DOCUMENT_DIR", str(INSTANCE / "documents"))
+    DOCUMENT_KEYS = os.environ.get("DOCUMENT_KEYS", "")
+    DOCUMENT_MAX_BYTES = int(os.environ.get("DOCUMENT_MAX_BYTES", 10 * 1024 * 1024))
+    DOCUMENT_QUOTA_BYTES = int(os.environ.get("DOCUMENT_QUOTA_BYTES", 40 * 1024 * 1024))
+    # Account e-mails: how long the links in them work.
+    VERIFY_TOKEN_HOURS = 48
+    RESET_TOKEN_MINUTES = 60
+
     PRIVACY_CONTACT = "personvern@ressursbasen.no"
     HSTS = ENV_NAME == "production"
     PROXY_FIX = _bool("PROXY_FIX", False)  # behind one trusted reverse proxy

@@ -19,6 +19,8 @@ MODEL_MODULES = (
     "portal.auth.models",
     "portal.audit.models",
     "portal.mail.models",
+    "portal.documents.models",
+    "portal.consent.models",
 )
 
 

@@ -10,7 +10,7 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 
 from portal.audit.actions import record
-from portal.auth.models import ROLES, LoginSession, User
+from portal.auth.models import ROLES, AccountToken, LoginSession, User
 from portal.db import db, utcnow
 
 hasher = PasswordHasher()  # argon2id with the library's current recommended parameters
@@ -139,3 +139,184 @@ def mark_fresh(user):
     session_row = getattr(user, "login_session", None)
     if session_row is not None:
         LoginSession.update(fresh_at=utcnow()).where(LoginSession.id == session_row.id).execute()
+
+
+# --- Links sent by e-mail: registration, password reset, e-mail change -----------------------
+# Only a hash of each token is stored; a token works once and expires (ASVS 7.4.3, 6.3.8).
+
+REGISTER, RESET, CHANGE_EMAIL = "register", "reset_password", "change_email"
+
+
+def valid_email(email):
+    """The normalised address, or None when it is not a usable e-mail address."""
+    from email_validator import EmailNotValidError, validate_email
+    email = normalize_email(email)
+    if len(email) > 254:
+        return None
+    try:
+        return validate_email(email, check_deliverability=False).normalized.lower()
+    except EmailNotValidError:
+        return None
+
+
+def issue_token(purpose, email, lifetime, user=None, name=""):
+    """Store the hash of a new single-use token; returns the token for the link."""
+    token = secrets.token_urlsafe(32)
+    AccountToken.create(purpose=purpose, token_hash=_token_hash(token), email=email, name=name,
+                        user=user, expires_at=utcnow() + lifetime)
+    return token
+
+
+def peek_token(purpose, token):
+    """The unused, unexpired token row for a link, or None (nothing is changed)."""
+    return AccountToken.get_or_none(
+        (AccountToken.purpose == purpose) & (AccountToken.token_hash == _token_hash(token or ""))
+        & AccountToken.used_at.is_null() & (AccountToken.expires_at > utcnow()))
+
+
+def consume_token(purpose, token):
+    """Use a token once: only one request can win it, even two at the same moment."""
+    row = peek_token(purpose, token)
+    if row is None:
+        return None
+    won = (AccountToken.update(used_at=utcnow())
+           .where((AccountToken.id == row.id) & AccountToken.used_at.is_null()).execute())
+    return row if won else None
+
+
+def _email_taken(email, except_person=None):
+    from portal.candidates.models import Person
+    people = Person.select().where(Person.email == email)
+    if except_person is not None:
+        people = people.where(Person.id != except_person)
+    return User.select().where(User.email == email).exists() or people.exists()
+
+
+def start_registration(name, email, locale):
+    """E-mail a verification link, or "you already have an account": the same answer either way."""
+    from portal.mail.actions import queue_email
+    from portal.web.links import external_url
+    with db.atomic():
+        if User.select().where(User.email == email).exists():
+            queue_email(email, _l("You already have an account"), "auth/email/already_registered",
+                        locale, login_url=external_url("auth.login"),
+                        reset_url=external_url("auth.forgot_password"))
+            return
+        token = issue_token(REGISTER, email,
+                            timedelta(hours=current_app.config["VERIFY_TOKEN_HOURS"]), name=name)
+        queue_email(email, _l("Confirm your e-mail address"), "auth/email/verify", locale,
+                    url=external_url("auth.verify", token=token), person_name=name,
+                    hours=current_app.config["VERIFY_TOKEN_HOURS"])
+
+
+def complete_registration(token, password, locale):
+    """Create the account of a proven address, joining the Person who already has it."""
+    from portal.candidates.models import Person
+    row = peek_token(REGISTER, token)
+    if row is None:
+        raise AccountError(_l("This link has expired or has been used already."))
+    problem = password_problem(password, row.email)
+    if problem:
+        raise AccountError(problem)
+    with db.atomic():
+        if consume_token(REGISTER, token) is None:
+            raise AccountError(_l("This link has expired or has been used already."))
+        person = Person.get_or_none(Person.email == row.email)
+        if person is None:
+            person = Person.create(name=row.name, email=row.email, locale=locale)
+            record("person.registered", person=person)
+        return create_user(row.email, password, person=person)
+
+
+def accept_invite(person, password):
+    """Create the account of a person who followed the invitation sent to their address."""
+    if User.select().where((User.person == person.id) | (User.email == person.email)).exists():
+        raise AccountError(_l("You already have an account. Log in instead."))
+    return create_user(person.email, password, person=person)
+
+
+def request_password_reset(email, locale):
+    """E-mail a reset link to a known address, a short note to an unknown one: same answer."""
+    from portal.mail.actions import queue_email
+    from portal.web.links import external_url
+    user = User.get_or_none(User.email == email)
+    with db.atomic():
+        if user is None or not user.active:
+            queue_email(email, _l("Password reset"), "auth/email/reset_unknown", locale,
+                        register_url=external_url("auth.register"))
+            return
+        minutes = current_app.config["RESET_TOKEN_MINUTES"]
+        token = issue_token(RESET, email, timedelta(minutes=minutes), user=user)
+        record("account.reset_requested", person=user.person_id, actor=user)
+        queue_email(email, _l("Password reset"), "auth/email/reset", locale,
+                    url=external_url("auth.reset_password", token=token), minutes=minutes)
+
+
+def _set_password(user, password, action):
+    with db.atomic():
+        User.update(password_hash=hash_password(password)).where(User.id == user.id).execute()
+        end_all_sessions(user)
+        record(action, person=user.person_id, actor=user)
+
+
+def reset_password(token, password):
+    """Set a new password from a reset link; every session ends and nobody is logged in."""
+    row = peek_token(RESET, token)
+    if row is None or row.user is None:
+        raise AccountError(_l("This link has expired or has been used already."))
+    problem = password_problem(password, row.user.email)
+    if problem:
+        raise AccountError(problem)
+    with db.atomic():
+        if consume_token(RESET, token) is None:
+            raise AccountError(_l("This link has expired or has been used already."))
+        _set_password(row.user, password, "account.password_reset")
+    return row.user
+
+
+def change_password(user, password):
+    """Set a new password for a logged-in user; every session ends (the view starts a new one)."""
+    problem = password_problem(password, user.email)
+    if problem:
+        raise AccountError(problem)
+    _set_password(user, password, "account.password_changed")
+
+
+def request_email_change(user, new_email, locale):
+    """Send a confirmation link to the new address; nothing changes until it is followed."""
+    from portal.mail.actions import queue_email
+    from portal.web.links import external_url
+    with db.atomic():
+        if _email_taken(new_email, except_person=user.person_id):
+            # The requester learns nothing; the owner of the address hears about it.
+            queue_email(new_email, _l("Someone tried to use your e-mail address"),
+                        "auth/email/change_email_taken", locale)
+            return
+        token = issue_token(CHANGE_EMAIL, new_email,
+                            timedelta(hours=current_app.config["VERIFY_TOKEN_HOURS"]), user=user)
+        record("account.email_change_requested", person=user.person_id, actor=user)
+        queue_email(new_email, _l("Confirm your new e-mail address"), "auth/email/change_email",
+                    locale, url=external_url("auth.confirm_email", token=token),
+                    hours=current_app.config["VERIFY_TOKEN_HOURS"])
+
+
+def confirm_email_change(token, locale):
+    """Move the account (and its person) to the proven new address; tell the old address."""
+    from portal.candidates.models import Person
+    from portal.mail.actions import queue_email
+    with db.atomic():
+        row = consume_token(CHANGE_EMAIL, token)
+        if row is None or row.user is None:
+            raise AccountError(_l("This link has expired or has been used already."))
+        user = row.user
+        if _email_taken(row.email, except_person=user.person_id):
+            raise AccountError(_l("This e-mail address is already in use."))
+        old = user.email
+        User.update(email=row.email).where(User.id == user.id).execute()
+        if user.person_id:
+            Person.update(email=row.email, updated_at=utcnow()).where(
+                Person.id == user.person_id).execute()
+        record("account.email_changed", person=user.person_id, actor=user)
+        queue_email(old, _l("Your e-mail address was changed"), "auth/email/email_changed_notice",
+                    locale, new_email=row.email)
+    return user

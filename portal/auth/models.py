@@ -33,3 +33,15 @@ class LoginSession(BaseModel):
     created_at = DateTimeField(default=utcnow)
     last_seen_at = DateTimeField(default=utcnow)
     fresh_at = DateTimeField(default=utcnow)  # last time the password was given
+
+
+class AccountToken(BaseModel):
+    """A single-use link sent by e-mail (verify, reset, e-mail change); only its hash is kept."""
+    purpose = CharField(max_length=20)  # register | reset_password | change_email
+    token_hash = CharField(max_length=64, unique=True)
+    email = CharField(max_length=254)  # the address the link was sent to
+    name = CharField(max_length=200, default="")  # registration only: the name given
+    user = ForeignKeyField(User, null=True, backref="tokens", on_delete="CASCADE")
+    created_at = DateTimeField(default=utcnow)
+    expires_at = DateTimeField()
+    used_at = DateTimeField(null=True)

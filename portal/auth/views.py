@@ -1,10 +1,12 @@
-"""Log in and log out."""
+"""Log in and out, register, reset a password, re-authenticate, change e-mail and password."""
 from flask import Blueprint, current_app, flash, redirect, request, session, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 
 from portal.auth import actions
-from portal.auth.forms import LoginForm
+from portal.auth.forms import (EmailChangeForm, EmptyForm, ForgotPasswordForm, LoginForm, NewPasswordForm,
+                               ReauthForm, RegisterForm)
 from portal.auth.guard import public, roles
 from portal.extensions import limiter, login_manager
 from portal.web.render import render
@@ -22,7 +24,7 @@ def _account_key():
 
 
 def home_for(user):
-    return url_for("staff.queue") if user.is_staff else url_for("web.index")
+    return url_for("staff.queue") if user.is_staff else url_for("candidates.account")
 
 
 def begin_session(user):
@@ -66,6 +68,199 @@ def logout():
         session["lang"] = lang
     flash(_("You are logged out."), "info")
     return redirect(url_for("auth.login"))
+
+
+def _locale():
+    return str(get_locale() or "nb")
+
+
+def _expired():
+    return render("auth/link_expired.html", status=404)
+
+
+@bp.route("/register", methods=["GET", "POST"])
+@public
+@limiter.limit(lambda: current_app.config["LOGIN_LIMIT_PER_IP"], methods=["POST"])
+def register():
+    """Ask for name and e-mail and send a link that proves the address."""
+    form = RegisterForm()
+    if form.validate_on_submit():
+        email = actions.valid_email(form.email.data)
+        if email is None:
+            form.email.errors.append(_("Enter a valid e-mail address, like name@example.no."))
+        else:
+            actions.start_registration(form.name.data.strip(), email, _locale())
+            # The same page whether the address is known or not (ASVS 6.3.8).
+            return render("auth/check_email.html", email=email)
+    return render("auth/register.html", form=form, status=400 if form.errors else 200)
+
+
+@bp.route("/register/verify/<token>", methods=["GET", "POST"])
+@public
+def verify(token):
+    """Let a proven address choose a password; the account and person are created then."""
+    row = actions.peek_token(actions.REGISTER, token)
+    if row is None:
+        return _expired()
+    form = NewPasswordForm()
+    if form.validate_on_submit():
+        try:
+            user = actions.complete_registration(token, form.password.data, _locale())
+        except actions.AccountError as exc:
+            form.password.errors.append(str(exc))
+        else:
+            begin_session(user)
+            flash(_("Welcome! Your account is ready."), "success")
+            return redirect(url_for("candidates.account"))
+    return render("auth/set_password.html", form=form, email=row.email,
+                  title=_("Create your account"), status=400 if form.errors else 200)
+
+
+@bp.route("/register/invite/<token>", methods=["GET", "POST"])
+@public
+def accept_invite(token):
+    """Create an account for the person the booking e-mail's invitation was sent to."""
+    from portal.candidates.actions import person_from_invite
+    person = person_from_invite(token)
+    if person is None:
+        return _expired()
+    if actions.User.select().where(actions.User.person == person.id).exists():
+        flash(_("You already have an account. Log in below."), "info")
+        return redirect(url_for("auth.login"))
+    form = NewPasswordForm()
+    if form.validate_on_submit():
+        try:
+            user = actions.accept_invite(person, form.password.data)
+        except actions.AccountError as exc:
+            form.password.errors.append(str(exc))
+        else:
+            begin_session(user)
+            flash(_("Welcome! Your account is ready."), "success")
+            return redirect(url_for("candidates.account"))
+    return render("auth/set_password.html", form=form, email=person.email,
+                  title=_("Create your account"), status=400 if form.errors else 200)
+
+
+@bp.route("/password/forgot", methods=["GET", "POST"])
+@public
+@limiter.limit(lambda: current_app.config["LOGIN_LIMIT_PER_IP"], methods=["POST"])
+def forgot_password():
+    """Send a password reset link; the answer does not tell whether the address is known."""
+    form = ForgotPasswordForm()
+    if form.validate_on_submit():
+        email = actions.valid_email(form.email.data)
+        if email is None:
+            form.email.errors.append(_("Enter a valid e-mail address, like name@example.no."))
+        else:
+            actions.request_password_reset(email, _locale())
+            return render("auth/check_email.html", email=email)
+    return render("auth/forgot_password.html", form=form, status=400 if form.errors else 200)
+
+
+@bp.route("/password/reset/<token>", methods=["GET", "POST"])
+@public
+def reset_password(token):
+    """Choose a new password from a reset link; then log in again."""
+    row = actions.peek_token(actions.RESET, token)
+    if row is None:
+        return _expired()
+    form = NewPasswordForm()
+    if form.validate_on_submit():
+        try:
+            actions.reset_password(token, form.password.data)
+        except actions.AccountError as exc:
+            form.password.errors.append(str(exc))
+        else:
+            if current_user.is_authenticated:
+                logout_user()
+            session.pop("sid", None)
+            flash(_("Your password is changed and you are logged out everywhere. Log in with "
+                    "the new password."), "success")
+            return redirect(url_for("auth.login"))
+    return render("auth/set_password.html", form=form, email=row.email,
+                  title=_("Choose a new password"), status=400 if form.errors else 200)
+
+
+@bp.route("/reauth", methods=["GET", "POST"])
+@roles("candidate", "staff", "admin")
+@limiter.limit(lambda: current_app.config["LOGIN_LIMIT_PER_ACCOUNT"], methods=["POST"],
+               key_func=lambda: f"reauth:{current_user.get_id()}",
+               deduct_when=lambda response: _login_failed())
+def reauth():
+    """Ask for the password again before a sensitive action."""
+    form = ReauthForm(next=request.args.get("next", ""))
+    if form.validate_on_submit():
+        if actions.authenticate(current_user.email, form.password.data) is not None:
+            actions.mark_fresh(current_user)
+            return redirect(safe_next(form.next.data, home_for(current_user)))
+        request._login_failed = True
+        form.password.errors.append(_("The password is wrong."))
+    return render("auth/reauth.html", form=form, status=400 if form.errors else 200)
+
+
+def _needs_reauth():
+    if actions.is_fresh(current_user):
+        return None
+    return redirect(url_for("auth.reauth", next=request.path))
+
+
+@bp.route("/account/password", methods=["GET", "POST"])
+@roles("candidate", "staff", "admin")
+def change_password():
+    """Change the password (after re-authentication); other sessions end."""
+    if (response := _needs_reauth()) is not None:
+        return response
+    form = NewPasswordForm()
+    if form.validate_on_submit():
+        try:
+            actions.change_password(current_user, form.password.data)
+        except actions.AccountError as exc:
+            form.password.errors.append(str(exc))
+        else:
+            user = actions.User.get_by_id(current_user.id)
+            begin_session(user)  # this browser stays in; every other session has ended
+            flash(_("Your password is changed. Other devices have been logged out."), "success")
+            return redirect(home_for(user))
+    return render("auth/change_password.html", form=form, status=400 if form.errors else 200)
+
+
+@bp.route("/account/email", methods=["GET", "POST"])
+@roles("candidate", "staff", "admin")
+def change_email():
+    """Ask for a new e-mail address (after re-authentication) and send it a confirmation link."""
+    if (response := _needs_reauth()) is not None:
+        return response
+    form = EmailChangeForm()
+    if form.validate_on_submit():
+        email = actions.valid_email(form.email.data)
+        if email is None:
+            form.email.errors.append(_("Enter a valid e-mail address, like name@example.no."))
+        elif email == current_user.email:
+            form.email.errors.append(_("This is already your e-mail address."))
+        else:
+            actions.request_email_change(current_user, email, _locale())
+            return render("auth/check_email.html", email=email)
+    return render("auth/change_email.html", form=form, status=400 if form.errors else 200)
+
+
+@bp.route("/account/email/confirm/<token>", methods=["GET", "POST"])
+@public
+def confirm_email(token):
+    """Confirm the new e-mail address with the link sent to it."""
+    row = actions.peek_token(actions.CHANGE_EMAIL, token)
+    if row is None:
+        return _expired()
+    form = EmptyForm()
+    if form.validate_on_submit():
+        try:
+            actions.confirm_email_change(token, _locale())
+        except actions.AccountError as exc:
+            flash(str(exc), "error")
+            return _expired()
+        flash(_("Your e-mail address is changed."), "success")
+        return redirect(url_for("candidates.account") if current_user.is_authenticated
+                        else url_for("auth.login"))
+    return render("auth/confirm_email.html", form=form, email=row.email)
 
 
 def init_app(app):

@@ -1,5 +1,5 @@
 """The person the portal holds data about: booking-stage fields and the stage reached."""
-from peewee import CharField, DateTimeField
+from peewee import CharField, DateField, DateTimeField, ForeignKeyField, IntegerField, TextField
 
 from portal import catalog
 from portal.db import BaseModel, utcnow
@@ -27,3 +27,83 @@ class Person(BaseModel):
     def touch(self):
         """Record contact now: the retention clock starts again."""
         self.last_contact_at = self.updated_at = utcnow()
+
+
+# Candidate-stage data: collected once a CV is sent or a meeting is held. Column names are the
+# ones portal/catalog.py lists; ids, the person link and timestamps are in catalog.NOT_PERSONAL.
+
+class Profile(BaseModel):
+    """The one-per-person candidate-stage facts."""
+    person = ForeignKeyField(Person, unique=True, backref="profiles", on_delete="CASCADE")
+    birth_date = DateField(null=True)
+    marital_status = CharField(max_length=32, default="")
+    gender = CharField(max_length=32, default="")
+    nationality = CharField(max_length=100, default="")
+    available_from = DateField(null=True)
+    availability = CharField(max_length=200, default="")
+    salary_expectation = IntegerField(null=True)  # NOK per year
+    created_at = DateTimeField(default=utcnow)
+    updated_at = DateTimeField(default=utcnow)
+
+
+class WorkExperience(BaseModel):
+    person = ForeignKeyField(Person, backref="work_experiences", on_delete="CASCADE")
+    employer = CharField(max_length=200)
+    title = CharField(max_length=200)
+    started_on = DateField(null=True)
+    ended_on = DateField(null=True)
+    description = TextField(default="")
+    created_at = DateTimeField(default=utcnow)
+
+
+class Reference(BaseModel):
+    person = ForeignKeyField(Person, backref="references", on_delete="CASCADE")
+    name = CharField(max_length=200)
+    relation = CharField(max_length=200, default="")
+    email = CharField(max_length=254, default="")
+    phone = CharField(max_length=32, default="")
+    created_at = DateTimeField(default=utcnow)
+
+
+class Qualification(BaseModel):
+    person = ForeignKeyField(Person, backref="qualifications", on_delete="CASCADE")
+    title = CharField(max_length=200)
+    institution = CharField(max_length=200, default="")
+    completed_on = DateField(null=True)
+    created_at = DateTimeField(default=utcnow)
+
+
+class Certificate(BaseModel):
+    person = ForeignKeyField(Person, backref="certificates", on_delete="CASCADE")
+    title = CharField(max_length=200)
+    issuer = CharField(max_length=200, default="")
+    valid_until = DateField(null=True)
+    created_at = DateTimeField(default=utcnow)
+
+
+CEFR_LEVELS = ("A1", "A2", "B1", "B2", "C1", "C2")
+
+
+class LanguageSkill(BaseModel):
+    person = ForeignKeyField(Person, backref="language_skills", on_delete="CASCADE")
+    language = CharField(max_length=100)
+    level = CharField(max_length=2)  # CEFR: A1..C2
+    created_at = DateTimeField(default=utcnow)
+
+
+class JobNote(BaseModel):
+    """Other information the person gives that is relevant to one specific job."""
+    person = ForeignKeyField(Person, backref="job_notes", on_delete="CASCADE")
+    job = CharField(max_length=200)
+    text = TextField()
+    created_at = DateTimeField(default=utcnow)
+
+
+class Evaluation(BaseModel):
+    """Results of evaluations and competence analyses, written by staff; the person can read them."""
+    person = ForeignKeyField(Person, backref="evaluations", on_delete="CASCADE")
+    kind = CharField(max_length=100)
+    summary = TextField(default="")
+    result = TextField(default="")
+    recorded_by = IntegerField(null=True)  # staff User id; not a foreign key: outlives the login
+    created_at = DateTimeField(default=utcnow)

@@ -1,0 +1,1 @@
+"""Documents: CV, certificates and profile photo, encrypted at rest."""

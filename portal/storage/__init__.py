@@ -1,0 +1,101 @@
+"""The document store: encrypted bytes under random ids, behind an interface an object store can replace.
+
+`put(data) -> storage_id`, `get(storage_id) -> bytes`, `delete(storage_id)`. Files are encrypted
+with Fernet (MultiFernet for key rotation): DOCUMENT_KEYS lists the keys, the first encrypts and
+all decrypt. In development, without DOCUMENT_KEYS, one key is generated into
+<instance>/document.key (mode 0600).
+"""
+import os
+import re
+import secrets
+from pathlib import Path
+
+from cryptography.fernet import Fernet, InvalidToken, MultiFernet
+from flask import current_app
+
+_ID = re.compile(r"^[A-Za-z0-9_-]{32,64}$")
+
+
+class StorageError(Exception):
+    """A stored file is missing or cannot be decrypted."""
+
+
+def _instance_dir(app):
+    return Path(app.config.get("INSTANCE_DIR") or app.instance_path)
+
+
+def _keys(app):
+    configured = [k.strip() for k in app.config.get("DOCUMENT_KEYS", "").split(",") if k.strip()]
+    if configured:
+        return configured
+    if app.config["ENV_NAME"] == "production":
+        raise RuntimeError("DOCUMENT_KEYS must be set in production")
+    path = _instance_dir(app) / "document.key"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        # O_EXCL: two processes starting at once cannot both write a different key.
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:
+            pass
+        else:
+            with os.fdopen(fd, "w") as f:
+                f.write(Fernet.generate_key().decode())
+    return [path.read_text().strip()]
+
+
+def _fernet(app=None):
+    app = app or current_app
+    return MultiFernet([Fernet(k.encode()) for k in _keys(app)])
+
+
+def _path(storage_id, app=None):
+    app = app or current_app
+    if not _ID.match(storage_id or ""):
+        raise StorageError("malformed storage id")
+    root = Path(app.config["DOCUMENT_DIR"])
+    # Two levels of fan-out keep directories small.
+    return root / storage_id[:2] / storage_id
+
+
+def put(data: bytes) -> str:
+    """Encrypt and store bytes under a new random id; returns the id."""
+    storage_id = secrets.token_urlsafe(32)
+    path = _path(storage_id)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    token = _fernet().encrypt(data)
+    tmp = path.with_suffix(".tmp")
+    with open(tmp, "wb") as f:
+        f.write(token)
+        f.flush()
+        os.fsync(f.fileno())
+    os.chmod(tmp, 0o600)
+    os.replace(tmp, path)  # a reader never sees half a file
+    return storage_id
+
+
+def get(storage_id: str) -> bytes:
+    """The decrypted bytes stored under an id; StorageError when missing or undecryptable."""
+    try:
+        token = _path(storage_id).read_bytes()
+        return _fernet().decrypt(token)
+    except (FileNotFoundError, InvalidToken) as exc:
+        raise StorageError(type(exc).__name__) from exc
+
+
+def delete(storage_id: str) -> None:
+    """Remove a stored file; a missing file is not an error (deleting twice is harmless)."""
+    try:
+        _path(storage_id).unlink()
+    except FileNotFoundError:
+        pass
+
+
+def rotate(storage_id: str) -> None:
+    """Re-encrypt one file with the first key (after a new key was put first in DOCUMENT_KEYS)."""
+    path = _path(storage_id)
+    token = _fernet().rotate(path.read_bytes())
+    tmp = path.with_suffix(".tmp")
+    tmp.write_bytes(token)
+    os.chmod(tmp, 0o600)
+    os.replace(tmp, path)
