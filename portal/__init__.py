@@ -11,6 +11,7 @@ BLUEPRINTS = (
     "portal.web.views",
     "portal.auth.views",
     "portal.staff.views",
+    "portal.booking.views",
 )
 
 

@@ -59,6 +59,12 @@ class Config:
     MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD")
     MAIL_USE_TLS = _bool("MAIL_USE_TLS", False)
 
+    # Booking (portal/booking): meeting length, the break after each meeting, how far ahead.
+    SLOT_MINUTES = int(os.environ.get("SLOT_MINUTES", 45))
+    SLOT_BUFFER_MINUTES = int(os.environ.get("SLOT_BUFFER_MINUTES", 15))
+    BOOKING_WEEKS_AHEAD = int(os.environ.get("BOOKING_WEEKS_AHEAD", 4))
+    BOOKING_LIMIT = os.environ.get("BOOKING_LIMIT", "10 per hour")  # POST /book per IP
+
     PRIVACY_CONTACT = "personvern@ressursbasen.no"
     HSTS = ENV_NAME == "production"
     PROXY_FIX = _bool("PROXY_FIX", False)  # behind one trusted reverse proxy

@@ -19,6 +19,7 @@ MODEL_MODULES = (
     "portal.auth.models",
     "portal.audit.models",
     "portal.mail.models",
+    "portal.booking.models",
 )
 
 
