@@ -2,7 +2,7 @@
 import secrets
 from pathlib import Path
 
-from flask import Flask, request, session
+from flask import Flask, has_request_context, request, session
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from portal.config import INSTANCE, ROOT, Config
@@ -26,7 +26,8 @@ def _development_secret(instance):
 
 
 def select_locale():
-    lang = session.get("lang")
+    # Jobs render e-mails without a request (and choose the language with force_locale).
+    lang = session.get("lang") if has_request_context() else None
     return lang if lang in ("nb", "en") else "nb"
 
 

@@ -169,14 +169,15 @@ def offered_slots(consultants, days):
     slots = []
     for consultant in consultants:
         for day in days:
-            intervals = list(hours.get((consultant.id, day.weekday()), []))
-            cuts = []
+            weekly = hours.get((consultant.id, day.weekday()), [])
+            extra, cuts = [], []
             for x in exceptions.get((consultant.id, day), []):
                 if x.kind == "extra" and x.starts and x.ends:
-                    intervals.append((x.starts, x.ends))
+                    extra.append((x.starts, x.ends))
                 elif x.kind == "off":
                     cuts.append((x.starts or time.min, x.ends or time.max))
-            for start, end in _subtract(sorted(intervals), cuts):
+            # Time off cuts the weekly hours; extra hours on that date are given on purpose.
+            for start, end in sorted(_subtract(weekly, cuts) + extra):
                 # The grid is counted in wall-clock time, so a DST change moves nothing.
                 at = datetime.combine(day, start)
                 while at + length <= datetime.combine(day, end):

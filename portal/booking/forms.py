@@ -10,7 +10,8 @@ from flask_babel import lazy_gettext as _l
 from flask import request
 from flask_wtf import FlaskForm
 from flask_wtf.form import _Auto, _is_submitted
-from wtforms import DateField, EmailField, RadioField, SelectField, StringField, TelField, TimeField
+from wtforms import (DateField, EmailField, RadioField, SelectChoice, SelectField, StringField,
+                     TelField, TimeField)
 from wtforms.validators import AnyOf, DataRequired, InputRequired, Length, Optional, ValidationError
 
 from portal import catalog
@@ -74,7 +75,7 @@ def country_choices():
     names = Locale.parse(str(get_locale() or "nb")).territories
     codes = sorted((c for c in names if len(c) == 2 and c.isalpha() and c not in ("ZZ", "EU", "UN", "EZ", "QO")),
                    key=lambda c: names[c])
-    return [("NO", names["NO"])] + [(c, names[c]) for c in codes if c != "NO"]
+    return [SelectChoice("NO", names["NO"])] + [SelectChoice(c, names[c]) for c in codes if c != "NO"]
 
 
 def _name():
@@ -113,7 +114,7 @@ def _country():
 
 
 def _known_country(form, field):
-    if field.data not in {code for code, _ in country_choices()}:
+    if field.data not in {choice.value for choice in country_choices()}:
         raise ValidationError(_l("Choose a country from the list."))
 
 
@@ -170,8 +171,8 @@ class BookingForm(SlotForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         from portal.booking.actions import KIND_LABELS, PLACE_LABELS
-        self.kind.choices = list(KIND_LABELS.items())
-        self.meeting_place.choices = list(PLACE_LABELS.items())
+        self.kind.choices = [SelectChoice(k, label) for k, label in KIND_LABELS.items()]
+        self.meeting_place.choices = [SelectChoice(k, label) for k, label in PLACE_LABELS.items()]
         self.country.choices = country_choices()
 
     @property
@@ -206,7 +207,7 @@ def _ends_after_starts(form, field):
 
 class WeeklyHoursForm(FlaskForm):
     weekday = SelectField(_l("Weekday"), coerce=int,
-                          choices=[(n, label) for n, label in enumerate(WEEKDAY_LABELS)],
+                          choices=[SelectChoice(n, label) for n, label in enumerate(WEEKDAY_LABELS)],
                           validate_choice=True)
     starts = TimeField(_l("From"), validators=[InputRequired(_l("Enter a start time."))])
     ends = TimeField(_l("To"), validators=[InputRequired(_l("Enter an end time.")),
@@ -215,7 +216,8 @@ class WeeklyHoursForm(FlaskForm):
 
 class ExceptionForm(FlaskForm):
     on = DateField(_l("Date"), validators=[InputRequired(_l("Enter a date."))])
-    kind = SelectField(_l("Kind"), choices=[("off", _l("Off")), ("extra", _l("Extra hours"))])
+    kind = SelectField(_l("Kind"), choices=[SelectChoice("off", _l("Off")),
+                                            SelectChoice("extra", _l("Extra hours"))])
     starts = TimeField(_l("From"), validators=[Optional()])
     ends = TimeField(_l("To"), validators=[Optional(), _ends_after_starts])
 
