@@ -380,7 +380,9 @@ def _email_context(booking):
                 kind=KIND_LABELS[booking.kind], place=PLACE_LABELS[booking.place],
                 cancel_url=link_url(booking, "cancel"), move_url=link_url(booking, "move"),
                 privacy_url=external_url("/privacy"),
-                invite_url=external_url(invite_path(booking.person)))
+                # Someone who already has an account needs no invitation to make one.
+                invite_url=(None if booking.person.users.exists()
+                            else external_url(invite_path(booking.person))))
 
 
 def send_confirmation(booking):

@@ -273,3 +273,11 @@ def test_booking_is_rate_limited_per_ip_with_a_friendly_page(app, client, consul
     assert response.status_code == 429
     assert "For mange forsøk" in response.get_data(as_text=True)
     assert client.post("/book", data={}, environ_base={"REMOTE_ADDR": "10.0.0.10"}).status_code == 422
+
+
+def test_no_account_invitation_for_someone_who_has_an_account(client, consultant, free_slot, outbox):
+    from tests.factories import make_user
+    make_user("candidate", person=make_person(email="ase@example.no"))
+    client.post("/book", data=booking_form(free_slot().id))
+    [mail] = outbox.to("ase@example.no")
+    assert "/register/invite/" not in mail.body and "/book/cancel/" in mail.body
