@@ -4,6 +4,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from flask import current_app
+from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 from icalendar import Calendar, Event
 from itsdangerous import BadSignature, URLSafeSerializer
@@ -387,9 +388,11 @@ def _email_context(booking):
 
 def send_confirmation(booking):
     """Write the confirmation e-mail with its .ics invite to the outbox (inside the booking's transaction)."""
+    with force_locale(booking.locale):
+        ics = invite_ics(booking)
     queue_email(booking.person.email, _l("Your booking with ressursbasen.no"),
                 "booking/email/confirmation", booking.locale, person=booking.person,
-                attachments=[("invite.ics", invite_ics(booking), "text/calendar")],
+                attachments=[("invite.ics", ics, "text/calendar")],
                 **_email_context(booking))
 
 

@@ -281,3 +281,18 @@ def test_no_account_invitation_for_someone_who_has_an_account(client, consultant
     client.post("/book", data=booking_form(free_slot().id))
     [mail] = outbox.to("ase@example.no")
     assert "/register/invite/" not in mail.body and "/book/cancel/" in mail.body
+
+
+def test_booking_commits_when_redis_is_down_and_the_email_waits_in_the_outbox(app, client, consultant, free_slot, outbox):
+    app.config["REDIS_URL"] = "redis://127.0.0.1:1/0"  # nothing listens there
+    app.extensions.pop("portal_redis", None)
+    assert client.post("/book", data=booking_form(free_slot().id)).status_code == 302
+    from portal.mail.models import Outbox as Row
+    assert Booking.select().count() == 1 and Row.get().sent_at is None
+    assert len(outbox.to("ase@example.no")) == 1  # the relay sends it once Redis is back
+
+
+def test_confirmation_email_job_is_queued_after_commit(client, consultant, free_slot, queue):
+    from portal.mail.models import Outbox as Row
+    client.post("/book", data=booking_form(free_slot().id))
+    assert queue.job_ids == [f"email-{Row.get().id}"]
