@@ -296,3 +296,15 @@ def test_confirmation_email_job_is_queued_after_commit(client, consultant, free_
     from portal.mail.models import Outbox as Row
     client.post("/book", data=booking_form(free_slot().id))
     assert queue.job_ids == [f"email-{Row.get().id}"]
+
+
+def test_messages_next_to_the_fields_in_english(client, consultant, free_slot):
+    client.post("/language", data={"lang": "en"})
+    response = client.post("/book", data=booking_form(free_slot().id, name="", postal_code="12",
+                                                       phone="12"))
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert 'id="name-error">Enter your name.' in page
+    assert 'id="postal_code-error">A Norwegian postal code has four digits, like 0155.' in page
+    assert 'id="phone-error">Enter a valid phone number' in page
+    assert Person.select().count() == 0
