@@ -26,7 +26,6 @@ def _development_secret(instance):
 
 
 def select_locale():
-    # Jobs render e-mails without a request (and choose the language with force_locale).
     lang = session.get("lang") if has_request_context() else None
     return lang if lang in ("nb", "en") else "nb"
 
