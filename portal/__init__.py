@@ -15,6 +15,7 @@ BLUEPRINTS = (
     "portal.candidates.views",
     "portal.documents.views",
     "portal.consent.views",
+    "portal.booking.views",
 )
 
 

@@ -87,14 +87,17 @@ _PROFILE = ("service_delivery", "personnel_administration", "development", "stat
 
 CATEGORIES = (
     # Booking stage: name, address, e-mail, phone and nothing more.
-    Category("name", _l("Name"), BOOKING, ("Person.name",),
+    # Booking.typed_* keep what a person typed at a booking when it differs from what we hold.
+    Category("name", _l("Name"), BOOKING, ("Person.name", "Booking.typed_name"),
              _CORE + ("marketing",), CONTRACT, AFTER_LAST_CONTACT, True),
     Category("address", _l("Address"), BOOKING,
-             ("Person.street", "Person.postal_code", "Person.place", "Person.country"),
+             ("Person.street", "Person.postal_code", "Person.place", "Person.country",
+              "Booking.typed_street", "Booking.typed_postal_code", "Booking.typed_place",
+              "Booking.typed_country"),
              _CORE, CONTRACT, AFTER_LAST_CONTACT, False),
     Category("email", _l("E-mail address"), BOOKING, ("Person.email",),
              _CORE + ("marketing",), CONTRACT, AFTER_LAST_CONTACT, False),
-    Category("phone", _l("Phone number"), BOOKING, ("Person.phone",),
+    Category("phone", _l("Phone number"), BOOKING, ("Person.phone", "Booking.typed_phone"),
              _CORE, CONTRACT, AFTER_LAST_CONTACT, False),
     # Candidate stage: after a CV is sent or a meeting is held.
     Category("birth_date", _l("Date of birth"), CANDIDATE, ("Profile.birth_date",),
@@ -154,6 +157,9 @@ NOT_PERSONAL = frozenset({
     # A Document row is catalogued by its kind ("Document.cv", ...); these columns describe the file.
     "Document.id", "Document.person", "Document.kind", "Document.storage_id", "Document.filename",
     "Document.content_type", "Document.size", "Document.uploaded_at",
+    "Booking.id", "Booking.person", "Booking.consultant", "Booking.starts_at", "Booking.ends_at",
+    "Booking.kind", "Booking.place", "Booking.status", "Booking.locale", "Booking.moved_to",
+    "Booking.created_at", "Booking.updated_at", "Booking.reminder_sent_at",
 })
 
 

@@ -69,6 +69,11 @@ class Config:
     # Account e-mails: how long the links in them work.
     VERIFY_TOKEN_HOURS = 48
     RESET_TOKEN_MINUTES = 60
+    # Booking (portal/booking): meeting length, the break after each meeting, how far ahead.
+    SLOT_MINUTES = int(os.environ.get("SLOT_MINUTES", 45))
+    SLOT_BUFFER_MINUTES = int(os.environ.get("SLOT_BUFFER_MINUTES", 15))
+    BOOKING_WEEKS_AHEAD = int(os.environ.get("BOOKING_WEEKS_AHEAD", 4))
+    BOOKING_LIMIT = os.environ.get("BOOKING_LIMIT", "10 per hour")  # POST /book per IP
 
     PRIVACY_CONTACT = "personvern@ressursbasen.no"
     HSTS = ENV_NAME == "production"

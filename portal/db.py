@@ -21,6 +21,7 @@ MODEL_MODULES = (
     "portal.mail.models",
     "portal.documents.models",
     "portal.consent.models",
+    "portal.booking.models",
 )
 
 

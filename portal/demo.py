@@ -7,7 +7,12 @@ from portal.auth.actions import create_user
 from portal.auth.models import User
 
 # Each feature adds what its pages need to look alive; called in order on an empty database.
-LOADERS = []
+def _booking_demo():
+    from portal.booking.actions import load_demo_data as load_booking
+    load_booking()
+
+
+LOADERS = [_booking_demo]
 
 
 def load_demo_data():

@@ -3,4 +3,5 @@
 
 def queue_sections():
     """The queue's sections in order, each a (title, template, items) tuple."""
-    return []
+    from portal.booking.actions import queue_section as bookings_section
+    return [bookings_section()]

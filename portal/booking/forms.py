@@ -1,0 +1,228 @@
+"""The public booking form, derived from the catalog, and the staff availability forms."""
+import re
+import unicodedata
+
+import phonenumbers
+from babel import Locale
+from email_validator import EmailNotValidError, validate_email
+from flask_babel import get_locale
+from flask_babel import lazy_gettext as _l
+from flask import request
+from flask_wtf import FlaskForm
+from flask_wtf.form import _Auto, _is_submitted
+from wtforms import (DateField, EmailField, RadioField, SelectChoice, SelectField, StringField,
+                     TelField, TimeField)
+from wtforms.validators import AnyOf, DataRequired, InputRequired, Length, Optional, ValidationError
+
+from portal import catalog
+from portal.booking.models import KINDS, PLACES
+
+
+def _strip(value):
+    return value.strip() if isinstance(value, str) else value
+
+
+def _nfc(value):
+    return unicodedata.normalize("NFC", value) if isinstance(value, str) else value
+
+
+def plain_text(form, field):
+    """Refuse control characters and markup in a one-line text field."""
+    value = field.data or ""
+    if any(unicodedata.category(c) in ("Cc", "Cf", "Cs", "Co") for c in value):
+        raise ValidationError(_l("Remove the invisible control characters."))
+    if "<" in value or ">" in value:
+        raise ValidationError(_l("Remove the angle brackets: code and markup are not allowed here."))
+
+
+def has_letter(form, field):
+    if not any(unicodedata.category(c).startswith("L") for c in field.data or ""):
+        raise ValidationError(_l("Write your name with letters."))
+
+
+def valid_email(form, field):
+    """Check the address by its form only (no network look-ups) and store it lower-case."""
+    try:
+        field.data = validate_email(field.data or "", check_deliverability=False).normalized.lower()
+    except EmailNotValidError:
+        raise ValidationError(_l("Enter a valid e-mail address, like name@example.no.")) from None
+
+
+def valid_phone(form, field):
+    """Accept Norwegian numbers with or without +47/0047 and foreign ones; store E.164."""
+    try:
+        number = phonenumbers.parse(field.data or "", "NO")
+    except phonenumbers.NumberParseException:
+        number = None
+    if number is None or not phonenumbers.is_valid_number(number):
+        raise ValidationError(_l("Enter a valid phone number, like 412 34 567 or +46 70 123 45 67."))
+    field.data = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def valid_postal_code(form, field):
+    """Four digits in Norway; a short code of letters, digits, spaces or dashes elsewhere."""
+    country = form.country.data if hasattr(form, "country") else "NO"
+    value = field.data or ""
+    if country == "NO":
+        if not re.fullmatch(r"[0-9]{4}", value):
+            raise ValidationError(_l("A Norwegian postal code has four digits, like 0155."))
+    elif not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9 -]{1,11}", value):
+        raise ValidationError(_l("Enter the postal code as written in your address."))
+
+
+def country_choices():
+    """Every country by its two-letter code, named in the page's language, Norway first."""
+    names = Locale.parse(str(get_locale() or "nb")).territories
+    codes = sorted((c for c in names if len(c) == 2 and c.isalpha() and c not in ("ZZ", "EU", "UN", "EZ", "QO")),
+                   key=lambda c: names[c])
+    return [SelectChoice("NO", names["NO"])] + [SelectChoice(c, names[c]) for c in codes if c != "NO"]
+
+
+def _name():
+    return StringField(_l("Full name"), filters=[_strip, _nfc], validators=[
+        DataRequired(_l("Enter your name.")),
+        Length(max=200, message=_l("The name can be at most 200 characters.")),
+        plain_text, has_letter], render_kw={"autocomplete": "name", "maxlength": 200})
+
+
+def _street():
+    return StringField(_l("Street address"), filters=[_strip, _nfc], validators=[
+        DataRequired(_l("Enter your street address.")),
+        Length(max=200, message=_l("The street address can be at most 200 characters.")),
+        plain_text], render_kw={"autocomplete": "street-address", "maxlength": 200})
+
+
+def _postal_code():
+    return StringField(_l("Postal code"), filters=[_strip], validators=[
+        DataRequired(_l("Enter your postal code.")),
+        Length(max=12, message=_l("The postal code can be at most 12 characters.")),
+        plain_text, valid_postal_code],
+        render_kw={"autocomplete": "postal-code", "maxlength": 12})
+
+
+def _place():
+    return StringField(_l("Place"), filters=[_strip, _nfc], validators=[
+        DataRequired(_l("Enter the place (town or city) of your address.")),
+        Length(max=100, message=_l("The place can be at most 100 characters.")),
+        plain_text], render_kw={"autocomplete": "address-level2", "maxlength": 100})
+
+
+def _country():
+    return SelectField(_l("Country"), default="NO", choices=[], validate_choice=False,
+                       validators=[InputRequired(_l("Choose a country.")), plain_text,
+                                   _known_country], render_kw={"autocomplete": "country"})
+
+
+def _known_country(form, field):
+    if field.data not in {choice.value for choice in country_choices()}:
+        raise ValidationError(_l("Choose a country from the list."))
+
+
+def _email():
+    return EmailField(_l("E-mail address"), filters=[_strip], validators=[
+        DataRequired(_l("Enter your e-mail address.")),
+        Length(max=254, message=_l("The e-mail address can be at most 254 characters.")),
+        plain_text, valid_email], render_kw={"autocomplete": "email", "maxlength": 254})
+
+
+def _phone():
+    return TelField(_l("Phone"), filters=[_strip], validators=[
+        DataRequired(_l("Enter your phone number.")),
+        Length(max=32, message=_l("The phone number can be at most 32 characters.")),
+        plain_text, valid_phone], render_kw={"autocomplete": "tel", "maxlength": 32})
+
+
+# One field definition per booking-stage column of Person. The form is built from the catalog,
+# so a column the catalog adds without a definition here fails at import, and nothing the
+# catalog does not list can be asked for.
+PERSONAL_FIELDS = {"name": _name, "street": _street, "postal_code": _postal_code, "place": _place,
+                   "country": _country, "email": _email, "phone": _phone}
+NOT_PERSONAL_FIELDS = ("csrf_token", "slot", "kind", "meeting_place", "website")
+
+
+class SlotForm(FlaskForm):
+    """Choosing a time (used alone when a booking is moved)."""
+
+    class Meta(FlaskForm.Meta):
+        def wrap_formdata(self, form, formdata):
+            # Only a real form post counts: a JSON body must not reach the fields (it may be a
+            # list or a number, which Flask-WTF would turn into a 500).
+            if formdata is _Auto:
+                return request.form if _is_submitted() else None
+            return formdata
+    slot = StringField(_l("Time"), filters=[_strip], validators=[
+        DataRequired(_l("Choose a time.")), Length(max=40, message=_l("Choose a time from the list."))])
+
+
+class BookingForm(SlotForm):
+    """Book a first meeting: the time, what kind, where, and booking-stage details only."""
+    kind = RadioField(_l("What would you like?"), default="conversation", validate_choice=False,
+                      choices=[], validators=[
+                          InputRequired(_l("Choose what kind of meeting you want.")),
+                          AnyOf(KINDS, message=_l("Choose what kind of meeting you want."))])
+    meeting_place = RadioField(_l("Where?"), default="office", validate_choice=False,
+                               choices=[], validators=[
+                                   InputRequired(_l("Choose where to meet.")),
+                                   AnyOf(PLACES, message=_l("Choose where to meet."))])
+    # A trap for robots: hidden from people, who leave it empty.
+    website = StringField(_l("Leave this field empty"), validators=[Optional()],
+                          render_kw={"autocomplete": "off", "tabindex": "-1"})
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        from portal.booking.actions import KIND_LABELS, PLACE_LABELS
+        self.kind.choices = [SelectChoice(k, label) for k, label in KIND_LABELS.items()]
+        self.meeting_place.choices = [SelectChoice(k, label) for k, label in PLACE_LABELS.items()]
+        self.country.choices = country_choices()
+
+    @property
+    def is_robot(self):
+        return bool((self.website.data or "").strip())
+
+    def details(self):
+        """The booking-stage details as typed (and normalised)."""
+        return {c: getattr(self, c).data for c in catalog.columns_of("Person", catalog.BOOKING)}
+
+
+for _column in catalog.columns_of("Person", catalog.BOOKING):
+    setattr(BookingForm, _column, PERSONAL_FIELDS[_column]())
+
+
+class ConsultantForm(FlaskForm):
+    name = StringField(_l("Name"), filters=[_strip], validators=[
+        DataRequired(_l("Enter the consultant's name.")), Length(max=200), plain_text])
+    email = EmailField(_l("E-mail address"), filters=[_strip], validators=[
+        DataRequired(_l("Enter the consultant's e-mail address.")), Length(max=254), plain_text,
+        valid_email])
+
+
+WEEKDAY_LABELS = (_l("Monday"), _l("Tuesday"), _l("Wednesday"), _l("Thursday"), _l("Friday"),
+                  _l("Saturday"), _l("Sunday"))
+
+
+def _ends_after_starts(form, field):
+    if form.starts.data and field.data and field.data <= form.starts.data:
+        raise ValidationError(_l("The end must be after the start."))
+
+
+class WeeklyHoursForm(FlaskForm):
+    weekday = SelectField(_l("Weekday"), coerce=int,
+                          choices=[SelectChoice(n, label) for n, label in enumerate(WEEKDAY_LABELS)],
+                          validate_choice=True)
+    starts = TimeField(_l("From"), validators=[InputRequired(_l("Enter a start time."))])
+    ends = TimeField(_l("To"), validators=[InputRequired(_l("Enter an end time.")),
+                                            _ends_after_starts])
+
+
+class ExceptionForm(FlaskForm):
+    on = DateField(_l("Date"), validators=[InputRequired(_l("Enter a date."))])
+    kind = SelectField(_l("Kind"), choices=[SelectChoice("off", _l("Off")),
+                                            SelectChoice("extra", _l("Extra hours"))])
+    starts = TimeField(_l("From"), validators=[Optional()])
+    ends = TimeField(_l("To"), validators=[Optional(), _ends_after_starts])
+
+    def validate_kind(self, field):
+        if field.data == "extra" and not (self.starts.data and self.ends.data):
+            raise ValidationError(_l("Extra hours need a start and an end time."))
+        if bool(self.starts.data) != bool(self.ends.data):
+            raise ValidationError(_l("Give both a start and an end time, or neither for the whole day."))

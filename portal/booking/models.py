@@ -1,0 +1,77 @@
+"""Who can meet when, and the bookings that claim those times."""
+from peewee import (BooleanField, CharField, DateField, DateTimeField, ForeignKeyField,
+                    IntegerField, TimeField)
+
+from portal.candidates.models import Person
+from portal.db import BaseModel, utcnow
+
+KINDS = ("conversation", "meeting", "interview")
+PLACES = ("office", "phone", "video")
+STATUSES = ("booked", "cancelled", "moved", "attended", "no_show")
+# A booking in one of these states holds its time; cancelled and moved ones free it.
+HOLDING = ("booked", "attended", "no_show")
+WEEKDAYS = range(7)  # Monday is 0, as in datetime.weekday()
+
+
+class Consultant(BaseModel):
+    """A member of staff whom people can book a meeting with."""
+    name = CharField(max_length=200)
+    email = CharField(max_length=254)
+    active = BooleanField(default=True)
+    created_at = DateTimeField(default=utcnow)
+
+
+class WeeklyHours(BaseModel):
+    """Opening hours of a consultant on one weekday, in Oslo local time."""
+    consultant = ForeignKeyField(Consultant, backref="weekly_hours", on_delete="CASCADE")
+    weekday = IntegerField()
+    starts = TimeField()
+    ends = TimeField()
+
+
+class AvailabilityException(BaseModel):
+    """A day off (or hours off) or extra hours of a consultant on one date, Oslo local time."""
+    consultant = ForeignKeyField(Consultant, backref="exceptions", on_delete="CASCADE")
+    on = DateField()
+    kind = CharField(max_length=8)  # off | extra
+    starts = TimeField(null=True)  # an "off" without times is the whole day
+    ends = TimeField(null=True)
+
+
+class Booking(BaseModel):
+    """A first conversation, meeting or interview: a person claims one consultant's time.
+
+    The typed_* columns keep what the person typed when it differs from the Person row, so
+    that a booking never silently overwrites what is held; staff see the differences.
+    """
+    person = ForeignKeyField(Person, backref="bookings", on_delete="CASCADE")
+    consultant = ForeignKeyField(Consultant, backref="bookings", on_delete="RESTRICT")
+    starts_at = DateTimeField(index=True)  # UTC
+    ends_at = DateTimeField()  # UTC
+    kind = CharField(max_length=16)
+    place = CharField(max_length=16)  # where the meeting is held: office, phone or video
+    status = CharField(max_length=16, default="booked", index=True)
+    locale = CharField(max_length=5, default="nb")
+    typed_name = CharField(max_length=200, null=True)
+    typed_street = CharField(max_length=200, null=True)
+    typed_postal_code = CharField(max_length=20, null=True)
+    typed_place = CharField(max_length=100, null=True)
+    typed_country = CharField(max_length=2, null=True)
+    typed_phone = CharField(max_length=32, null=True)
+    moved_to = ForeignKeyField("self", null=True, on_delete="SET NULL")
+    created_at = DateTimeField(default=utcnow)
+    updated_at = DateTimeField(default=utcnow)
+    reminder_sent_at = DateTimeField(null=True)
+
+    @property
+    def differing(self):
+        """What the person typed that differs from the Person row, as (column, value) pairs."""
+        return [(column, getattr(self, "typed_" + column)) for column in TYPED
+                if getattr(self, "typed_" + column) is not None]
+
+
+TYPED = ("name", "street", "postal_code", "place", "country", "phone")
+
+# Double booking is impossible in the database: one holding booking per consultant and start.
+Booking.add_index(Booking.index(Booking.consultant, Booking.starts_at, unique=True,
+                                where=Booking.status.in_(HOLDING), name="booking_slot_held"))

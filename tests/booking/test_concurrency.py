@@ -1,0 +1,64 @@
+"""Twenty people press "book" for the same time at once: one gets it, nineteen are told."""
+import http.cookiejar
+import re
+import threading
+import urllib.error
+import urllib.parse
+import urllib.request
+
+from portal.booking.models import Booking
+from portal.candidates.models import Person
+from tests.booking.conftest import booking_form
+
+PEOPLE = 20
+
+
+def _browser():
+    return urllib.request.build_opener(urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()))
+
+
+def _open(opener, url, data=None):
+    try:
+        with opener.open(url, data=data, timeout=30) as response:
+            return response.status, response.read().decode()
+    except urllib.error.HTTPError as error:
+        return error.code, error.read().decode()
+
+
+def test_twenty_parallel_posts_for_one_slot_make_one_booking(app, live_server, consultant, free_slot):
+    app.config["BOOKING_LIMIT"] = "1000 per minute"  # all twenty come from 127.0.0.1
+    slot = free_slot()
+    browsers, tokens = [], []
+    for _ in range(PEOPLE):  # each person has the page open, with its own session and CSRF token
+        opener = _browser()
+        status, page = _open(opener, live_server.url + "/book")
+        assert status == 200 and f'value="{slot.id}"' in page
+        browsers.append(opener)
+        tokens.append(re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1))
+
+    start = threading.Barrier(PEOPLE)
+    results = [None] * PEOPLE
+
+    def press_book(n):
+        data = urllib.parse.urlencode(dict(booking_form(slot.id, email=f"person{n}@example.no"),
+                                           csrf_token=tokens[n])).encode()
+        start.wait()
+        results[n] = _open(browsers[n], live_server.url + "/book", data)
+
+    threads = [threading.Thread(target=press_book, args=(n,)) for n in range(PEOPLE)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+
+    statuses = sorted(status for status, _ in results)
+    assert statuses == [200] + [409] * (PEOPLE - 1)  # 200 after the redirect to the receipt
+    [winner] = [page for status, page in results if status == 200]
+    assert "Takk, timen er bestilt" in winner
+    for status, page in results:
+        if status == 409:
+            assert "Denne tiden ble akkurat tatt av noen andre." in page
+            assert f'value="{slot.id}"' not in page  # the slot list is fresh
+            assert len(re.findall(r'name="slot" value="', page)) > 5
+    assert Booking.select().where(Booking.starts_at == slot.starts_at).count() == 1
+    assert Person.select().count() == 1

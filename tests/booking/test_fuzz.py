@@ -1,0 +1,34 @@
+"""Whatever is typed into the booking form: never a 500, never a partial write."""
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from portal.audit.models import AuditEvent
+from portal.booking.models import Booking
+from portal.candidates.models import Person
+from portal.mail.models import Outbox
+from tests.booking.conftest import booking_form
+
+FIELDS = ("slot", "kind", "meeting_place", "name", "street", "postal_code", "place", "country",
+          "email", "phone")
+# Text without lone surrogates (which cannot be sent as UTF-8 at all), control characters allowed.
+TEXT = st.text(st.characters(exclude_categories=("Cs",)), max_size=300)
+
+
+def _counts():
+    return tuple(m.select().count() for m in (Person, Booking, AuditEvent, Outbox))
+
+
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.dictionaries(st.sampled_from(FIELDS), TEXT | st.lists(TEXT, max_size=3), max_size=6))
+def test_booking_form_survives_any_input(app, client, consultant, free_slot, changes):
+    app.config["BOOKING_LIMIT"] = "10000 per hour"
+    data = booking_form(free_slot().id, **changes)
+    before = _counts()
+    response = client.post("/book", data=data)
+    assert response.status_code in (302, 409, 422), response.status_code
+    after = _counts()
+    if response.status_code == 302:
+        booking = Booking.select().order_by(Booking.id.desc()).get()
+        assert after[1] == before[1] + 1 and booking.person.email == booking.person.email.lower()
+    else:
+        assert after == before
