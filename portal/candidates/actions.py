@@ -13,7 +13,7 @@ from portal.audit.actions import record
 from portal.candidates import forms
 from portal.candidates.models import (Certificate, Evaluation, JobNote, LanguageSkill, Person,
                                       Profile, Qualification, Reference, WorkExperience)
-from portal.db import db, utcnow
+from portal.db import all_models, db, utcnow
 
 INVITE_MAX_AGE = 60 * 60 * 24 * 30  # an invitation link works for 30 days
 
@@ -179,8 +179,9 @@ def display_value(field, value):
 
 # --- What the agency holds: the /account overview, read from the catalog ----------------------
 
-MODELS = {m.__name__: m for m in (Person, Profile, WorkExperience, Reference, Qualification,
-                                  Certificate, LanguageSkill, JobNote, Evaluation)}
+def _model(name):
+    """A catalog model by name, whichever feature owns it (booking keeps typed details too)."""
+    return next(m for m in all_models() if m.__name__ == name)
 
 
 def _profile_field(column):
@@ -218,7 +219,7 @@ def _held(person, category, profile):
             held += [d.filename for d in Document.select().where(
                 (Document.person == person.id) & (Document.kind << columns)).order_by(Document.id)]
         else:
-            model = MODELS[model_name]
+            model = _model(model_name)
             for row in model.select().where(model.person == person.id).order_by(model.id):
                 held.append(" · ".join(str(display_value(None, getattr(row, c)))
                                        for c in columns if getattr(row, c) not in (None, "")))
