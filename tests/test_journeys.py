@@ -14,3 +14,20 @@ def test_account_overview_shows_details_typed_at_a_later_booking(client, consult
     body = response.get_data(as_text=True)
     assert "Åse Ødegård-Ærø" in body
     assert "+4799887766" in body  # the differing phone, kept with the booking, is shown too
+    assert "<li></li>" not in body.replace(" ", "").replace("\n", "")  # no empty entries
+
+
+def test_invitation_link_does_not_spell_out_the_email_address(db):
+    import base64
+
+    from portal.candidates.actions import invite_path, person_from_invite
+    from tests.factories import make_person
+    person = make_person(email="hemmelig@example.no")
+    token = invite_path(person).rsplit("/", 1)[1]
+    payload = token.split(".")[0]
+    decoded = base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4))
+    assert b"hemmelig" not in decoded
+    assert person_from_invite(token) == person
+    person.email = "changed@example.no"
+    person.save()
+    assert person_from_invite(token) is None  # an invite follows the address it was sent to

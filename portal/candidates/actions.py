@@ -1,4 +1,5 @@
 """Rules about a person's stage, the invitation to create an account, and the profile."""
+import hashlib
 from dataclasses import dataclass
 from datetime import date
 
@@ -33,9 +34,15 @@ def _invite_serializer():
     return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="candidate-invite")
 
 
+def _email_digest(email):
+    # The link names the address it was sent to without spelling it out in the URL (logs).
+    return hashlib.sha256(email.encode()).hexdigest()[:32]
+
+
 def invite_path(person):
     """The path of the signed link that lets this person create an account (no login needed)."""
-    return "/register/invite/" + _invite_serializer().dumps({"p": person.id, "e": person.email})
+    token = _invite_serializer().dumps({"p": person.id, "e": _email_digest(person.email)})
+    return "/register/invite/" + token
 
 
 def person_from_invite(token):
@@ -45,7 +52,7 @@ def person_from_invite(token):
     except (BadSignature, SignatureExpired):
         return None
     person = Person.get_or_none(Person.id == data.get("p"))
-    if person is None or person.email != data.get("e"):
+    if person is None or _email_digest(person.email) != data.get("e"):
         return None
     return person
 
@@ -221,8 +228,10 @@ def _held(person, category, profile):
         else:
             model = _model(model_name)
             for row in model.select().where(model.person == person.id).order_by(model.id):
-                held.append(" · ".join(str(display_value(None, getattr(row, c)))
-                                       for c in columns if getattr(row, c) not in (None, "")))
+                shown = " · ".join(str(display_value(None, getattr(row, c)))
+                                   for c in columns if getattr(row, c) not in (None, ""))
+                if shown:  # e.g. a booking whose typed details matched what we hold
+                    held.append(shown)
     return held
 
 
