@@ -399,11 +399,12 @@ def send_confirmation(booking):
 def send_reminders(now=None):
     """Remind everyone whose meeting starts within 24 hours, once; returns how many were sent."""
     now = now or utcnow()
-    due = (Booking.select(Booking.id)
+    due = (Booking.select(Booking.id, Booking.created_at, Booking.starts_at)
            .where(Booking.status == "booked", Booking.reminder_sent_at.is_null(),
                   Booking.starts_at > now, Booking.starts_at <= now + timedelta(hours=24)))
     sent = 0
-    for row in list(due):
+    # Booked less than a day ahead: the confirmation was the reminder.
+    for row in [r for r in due if r.starts_at - r.created_at > timedelta(hours=24)]:
         with db.atomic():
             # The conditional update makes a second run (or a second cron) a no-op.
             claimed = (Booking.update(reminder_sent_at=now)

@@ -10,7 +10,7 @@ from tests.booking.conftest import booking_form
 
 
 def test_reminder_goes_out_once_within_24_hours(client, consultant, free_slot, outbox):
-    slot = free_slot()
+    slot = free_slot(8 * 3)  # three days ahead
     client.post("/book", data=booking_form(slot.id))
     with time_machine.travel(slot.starts_at.replace(tzinfo=actions.UTC) - timedelta(hours=25)):
         assert send_reminders() == 0
@@ -23,6 +23,15 @@ def test_reminder_goes_out_once_within_24_hours(client, consultant, free_slot, o
     assert f"kl. {actions.to_oslo(slot.starts_at):%H:%M}" in mails[1].body
     assert "/book/cancel/" in mails[1].body
     assert Booking.get().reminder_sent_at is not None
+
+
+def test_no_reminder_when_booked_less_than_a_day_ahead(client, consultant, free_slot, outbox):
+    slot = free_slot(0)
+    with time_machine.travel(slot.starts_at.replace(tzinfo=actions.UTC) - timedelta(hours=3)):
+        assert client.post("/book", data=booking_form(slot.id)).status_code == 302
+    with time_machine.travel(slot.starts_at.replace(tzinfo=actions.UTC) - timedelta(hours=2)):
+        assert send_reminders() == 0
+    assert [m.subject for m in outbox.to("ase@example.no")] == ["Din bestilling hos ressursbasen.no"]
 
 
 def test_no_reminder_for_a_cancelled_booking(client, consultant, free_slot, outbox):
