@@ -60,9 +60,9 @@ def prepare_database():
     with app.app_context():
         for name in migrate():
             print(f"applied migration {name}")
-        login = load_demo_data()
-    if login:
-        print(f"Demo data loaded. Staff login: {login[0]}  password: {login[1]}", flush=True)
+        logins = load_demo_data()
+    for role, email, password in logins or ():
+        print(f"Demo {role} login: {email}  password: {password}", flush=True)
 
 
 def main():
