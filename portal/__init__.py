@@ -50,6 +50,8 @@ def create_app(config=None):
         [str(ROOT / "portal" / "translations")]
         + [str(p) for p in sorted((ROOT / "portal").glob("*/translations"))])
 
+    app.jinja_env.add_extension("jinja2.ext.do")
+
     from portal import db
     from portal.extensions import babel, csrf, htmx, limiter, mail
     db.init_app(app)

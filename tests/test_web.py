@@ -143,3 +143,11 @@ def test_health_is_503_and_pages_still_render_when_redis_is_down(app, client):
     assert response.status_code == 503
     assert response.get_json()["redis"] == "down" and response.get_json()["db"] == "ok"
     assert client.get("/login").status_code == 200
+
+
+def test_fields_carry_no_stray_aria_values_and_errors_are_tied_to_fields(client):
+    body = client.get("/login").get_data(as_text=True)
+    assert '="None"' not in body and 'aria-invalid' not in body
+    body = client.post("/login", data={"email": "", "password": ""}).get_data(as_text=True)
+    assert 'aria-invalid="true"' in body
+    assert 'aria-describedby="email-error"' in body and 'id="email-error"' in body
