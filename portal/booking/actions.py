@@ -133,9 +133,13 @@ def parse_slot_id(slot_id):
     """(consultant id, naive UTC start) of a slot id, or None when it is malformed."""
     try:
         consultant_id, stamp = (slot_id or "").split("-")
-        if not (consultant_id.isdigit() and stamp.isdigit() and len(stamp) == 12):
+        if not (consultant_id.isdigit() and len(consultant_id) <= 9 and stamp.isdigit()
+                and len(stamp) == 12):
             return None
-        return int(consultant_id), datetime.strptime(stamp, "%Y%m%d%H%M")
+        start = datetime.strptime(stamp, "%Y%m%d%H%M")
+        if not 2000 <= start.year <= 2999:  # far outside what is ever offered
+            return None
+        return int(consultant_id), start
     except ValueError:
         return None
 
@@ -224,7 +228,13 @@ def claimable_slot(slot_id, now=None):
     parsed = parse_slot_id(slot_id)
     if parsed is None:
         raise SlotProblem("unknown")
-    consultant = Consultant.get_or_none(Consultant.id == parsed[0], Consultant.active == True)  # noqa: E712
+    query = Consultant.select().where(Consultant.id == parsed[0], Consultant.active == True)  # noqa: E712
+    if db.for_update:
+        # One booking at a time per consultant: overlapping slots of two grids (say 9:00 from
+        # the weekly hours and 9:30 from extra hours) cannot both pass the check below.
+        # SQLite gets the same from BEGIN IMMEDIATE.
+        query = query.for_update()
+    consultant = query.first()
     if consultant is None:
         raise SlotProblem("unknown")
     day = to_oslo(parsed[1]).date()

@@ -199,6 +199,9 @@ def test_wrong_types_and_missing_fields_never_500(client, consultant, free_slot)
 @pytest.mark.parametrize("make_id, message", [
     (lambda s, other: "999-202701010900", "Vi tilbyr ikke det tidspunktet."),
     (lambda s, other: "not-a-slot", "Vi tilbyr ikke det tidspunktet."),
+    (lambda s, other: "9" * 25 + "-202701010900", "Vi tilbyr ikke det tidspunktet."),
+    (lambda s, other: f"{s.consultant.id}-999912312359", "Vi tilbyr ikke det tidspunktet."),
+    (lambda s, other: f"{s.consultant.id}-000101010000", "Vi tilbyr ikke det tidspunktet."),
     (lambda s, other: f"{s.consultant.id}-{s.starts_at + timedelta(minutes=5):%Y%m%d%H%M}",
      "Vi tilbyr ikke det tidspunktet."),
     (lambda s, other: f"{other.id}-{s.starts_at:%Y%m%d%H%M}", "Vi tilbyr ikke det tidspunktet."),

@@ -62,3 +62,41 @@ def test_twenty_parallel_posts_for_one_slot_make_one_booking(app, live_server, c
             assert len(re.findall(r'name="slot" value="', page)) > 5
     assert Booking.select().where(Booking.starts_at == slot.starts_at).count() == 1
     assert Person.select().count() == 1
+
+
+def test_overlapping_slots_of_two_grids_are_never_both_booked(app, live_server, db):
+    """Weekly hours give 9:00-9:45, extra hours that day give 9:30-10:15: one person wins."""
+    from datetime import time, timedelta
+
+    from portal.booking import actions
+    from portal.booking.models import Consultant
+    app.config["BOOKING_LIMIT"] = "1000 per minute"
+    consultant = Consultant.create(name="Ingrid Bakke", email="ingrid@ressursbasen.no")
+    day = actions.oslo_today() + timedelta(days=2)
+    actions.add_weekly_hours(consultant, day.weekday(), time(9), time(10))
+    actions.add_exception(consultant, day, "extra", time(9, 30), time(10, 30))
+    grid = {actions.to_oslo(s.starts_at).strftime("%H:%M"): s.id for s in actions.free_slots([day])}
+    assert {"09:00", "09:30"} <= set(grid)
+    pairs = [grid["09:00"], grid["09:30"]] * 5
+    browsers, tokens = [], []
+    for _ in pairs:
+        opener = _browser()
+        status, page = _open(opener, live_server.url + "/book")
+        browsers.append(opener)
+        tokens.append(re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1))
+    start = threading.Barrier(len(pairs))
+    results = [None] * len(pairs)
+
+    def press_book(n):
+        data = urllib.parse.urlencode(dict(booking_form(pairs[n], email=f"p{n}@example.no"),
+                                           csrf_token=tokens[n])).encode()
+        start.wait()
+        results[n] = _open(browsers[n], live_server.url + "/book", data)
+
+    threads = [threading.Thread(target=press_book, args=(n,)) for n in range(len(pairs))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    assert sorted(status for status, _ in results) == [200] + [409] * (len(pairs) - 1)
+    assert Booking.select().where(Booking.consultant == consultant).count() == 1
