@@ -151,3 +151,19 @@ def test_fields_carry_no_stray_aria_values_and_errors_are_tied_to_fields(client)
     body = client.post("/login", data={"email": "", "password": ""}).get_data(as_text=True)
     assert 'aria-invalid="true"' in body
     assert 'aria-describedby="email-error"' in body and 'id="email-error"' in body
+
+
+@pytest.mark.parametrize("path", ["/account/documents/{big}/download", "/account/profile/work/{big}",
+                                  "/staff/consultants/{big}/hours"])
+def test_ids_beyond_the_database_are_404_not_500(client, login_as, path):
+    login_as("admin")  # passes every role check; the id is what matters here
+    assert client.get(path.format(big="9" * 25)).status_code == 404
+
+
+@pytest.mark.parametrize("path", ["/login", "/language", "/book", "/register", "/password/forgot"])
+def test_json_bodies_get_a_friendly_400(csrf_client, path):
+    page = csrf_client.get("/login").get_data(as_text=True)
+    token = page.split('"X-CSRFToken": "', 1)[1].split('"', 1)[0]
+    response = csrf_client.post(path, json=["a", "b"], headers={"X-CSRFToken": token})
+    assert response.status_code == 400
+    assert "Noe var galt med forespørselen" in response.get_data(as_text=True)

@@ -1,8 +1,9 @@
 """Friendly error pages in the person's language, and the headers every response carries."""
-from flask import request
+from flask import abort, request
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
+from werkzeug.routing import IntegerConverter
 
 from portal.web.render import render, wants_fragment
 
@@ -39,7 +40,24 @@ def error_page(code, message=None):
     return response
 
 
+class IdConverter(IntegerConverter):
+    """`<int:...>` in every route: ids beyond what the database holds are a 404, not a 500."""
+
+    def __init__(self, map, *args, **kwargs):
+        kwargs.setdefault("max", 2**31 - 1)
+        super().__init__(map, *args, **kwargs)
+
+
 def init_app(app):
+    app.url_map.converters["int"] = IdConverter
+
+    @app.before_request
+    def refuse_json_bodies():
+        # Every form here posts form data; Flask-WTF would read a JSON body as form data and
+        # fail on a JSON list with a 500.
+        if request.method in ("POST", "PUT", "PATCH", "DELETE") and request.is_json:
+            abort(400)
+
     @app.errorhandler(CSRFError)
     def csrf_error(exc):
         return error_page(400, CSRF_MESSAGE)
