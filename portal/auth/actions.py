@@ -252,10 +252,18 @@ def request_password_reset(email, locale):
                     url=external_url("auth.reset_password", token=token), minutes=minutes)
 
 
+def _void_links(user):
+    """Make every unused e-mailed link of this user (reset, e-mail change) stop working."""
+    AccountToken.update(used_at=utcnow()).where(
+        (AccountToken.user == user.id) & AccountToken.used_at.is_null()).execute()
+
+
 def _set_password(user, password, action):
     with db.atomic():
         User.update(password_hash=hash_password(password)).where(User.id == user.id).execute()
         end_all_sessions(user)
+        # Whoever knew the old password may have asked for a reset or an e-mail change.
+        _void_links(user)
         record(action, person=user.person_id, actor=user)
 
 
@@ -312,6 +320,7 @@ def confirm_email_change(token, locale):
         if _email_taken(row.email, except_person=user.person_id):
             raise AccountError(_l("This e-mail address is already in use."))
         old = user.email
+        _void_links(user)  # links sent to the old address (a reset, say) stop working
         User.update(email=row.email).where(User.id == user.id).execute()
         if user.person_id:
             Person.update(email=row.email, updated_at=utcnow()).where(

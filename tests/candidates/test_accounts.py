@@ -130,3 +130,28 @@ def test_password_change_needs_reauthentication_and_ends_other_sessions(client, 
     assert response.status_code == 302
     assert LoginSession.select().where(LoginSession.user == user).count() == 1  # this one only
     assert client.get("/account").status_code == 200
+
+
+def test_changing_the_password_voids_reset_and_email_change_links(client, outbox, login_as):
+    """Someone who once knew the password cannot come back through a link asked for earlier."""
+    user = login_as("candidate", email="owner@example.no")
+    client.post("/password/forgot", data={"email": "owner@example.no"})
+    reset_path = link_in(outbox.to("owner@example.no")[0], "/password/reset/")
+    client.post("/account/email", data={"email": "attacker@example.no"})
+    change_path = link_in(outbox.to("attacker@example.no")[0], "/account/email/confirm/")
+    assert client.post("/account/password", data={"password": NEW_PASSWORD}).status_code == 302
+    assert client.post(reset_path, data={"password": "the attacker's passphrase"}).status_code == 404
+    assert client.post(change_path).status_code in (400, 404, 410)
+    assert User.get_by_id(user.id).email == "owner@example.no"
+    login = client.post("/login", data={"email": "owner@example.no", "password": NEW_PASSWORD})
+    assert login.status_code == 302
+
+
+def test_confirmed_email_change_voids_links_sent_to_the_old_address(client, outbox, login_as):
+    user = login_as("candidate", email="before@example.no")
+    client.post("/password/forgot", data={"email": "before@example.no"})
+    reset_path = link_in(outbox.to("before@example.no")[0], "/password/reset/")
+    client.post("/account/email", data={"email": "after@example.no"})
+    client.post(link_in(outbox.to("after@example.no")[0], "/account/email/confirm/"))
+    assert User.get_by_id(user.id).email == "after@example.no"
+    assert client.post(reset_path, data={"password": "someone else's passphrase"}).status_code == 404
