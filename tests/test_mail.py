@@ -101,3 +101,17 @@ def test_relay_leaves_a_waiting_job_alone(db, queue):
     assert queue.count == 1
     assert actions.relay_unsent(older_than=timedelta(0)) == 0
     assert queue.count == 1
+
+
+def test_a_sent_email_leaves_no_body_or_links_behind_and_is_forgotten_after_30_days(db, outbox):
+    import time_machine
+    from datetime import UTC, datetime, timedelta
+    row = write(make_person(name="Ola Hemmelig"))
+    assert len(outbox.messages) == 1
+    kept = Outbox.get_by_id(row.id)
+    assert kept.sent_at is not None
+    assert (kept.body_text, kept.body_html, kept.attachments) == ("", "", "[]")
+    assert actions.prune_sent() == 0
+    with time_machine.travel(datetime.now(UTC) + timedelta(days=31)):
+        assert actions.prune_sent() == 1
+    assert Outbox.select().count() == 0

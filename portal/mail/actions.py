@@ -55,8 +55,16 @@ def send(outbox_id):
     for name, data, mime in json.loads(row.attachments):
         message.attach(name, base64.b64decode(data), mime)
     message.send()
-    Outbox.update(sent_at=utcnow()).where(Outbox.id == row.id).execute()
+    # Once sent, the row keeps who and when, not what: bodies hold live links (reset,
+    # verification) and personal data that have no reason to stay in the database.
+    Outbox.update(sent_at=utcnow(), body_text="", body_html="", attachments="[]").where(
+        Outbox.id == row.id).execute()
     return True
+
+
+def prune_sent(older_than=timedelta(days=30)):
+    """Delete records of e-mails sent long ago; returns how many."""
+    return Outbox.delete().where(Outbox.sent_at < utcnow() - older_than).execute()
 
 
 def relay_unsent(older_than=timedelta(seconds=30)):

@@ -1,0 +1,13 @@
+"""All periodic work is declared in jobs/cron.py, the file the one `rq cron` process loads."""
+import fakeredis
+from rq.cron import CronScheduler
+
+
+def test_cron_config_declares_every_periodic_job():
+    scheduler = CronScheduler(connection=fakeredis.FakeRedis())
+    scheduler.load_config_from_file("jobs/cron.py")
+    jobs = {job.func.__name__: job for job in scheduler.get_jobs()}
+    assert jobs["relay_outbox"].interval == 60
+    assert jobs["send_reminders"].interval == 15 * 60
+    assert jobs["prune_outbox"].cron == "17 3 * * *"
+    assert all(job.job_options["failure_ttl"] == 7 * 24 * 3600 for job in jobs.values())
