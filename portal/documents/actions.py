@@ -1,5 +1,6 @@
 """Rules for documents: what may be uploaded (judged by content), quotas, replace, delete."""
 import io
+import re
 import unicodedata
 import warnings
 import zipfile
@@ -12,6 +13,7 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 from portal import storage
 from portal.audit.actions import record
 from portal.candidates.actions import touch_person, open_candidate_stage
+from portal.candidates.models import Person
 from portal.db import db
 from portal.documents.models import Document
 
@@ -21,11 +23,16 @@ CERTIFICATE_MAX_SIDE = 3000
 ZIP_MAX_ENTRIES = 1000
 ZIP_MAX_TOTAL = 50 * 1024 * 1024  # uncompressed, from the central directory
 ZIP_MAX_RATIO = 200
-FILENAME_MAX = 100
+ZIP_XML_MAX = 64 * 1024           # the most we unpack of [Content_Types].xml; real ones are ~2 KB
+EXECUTABLE = (".exe", ".dll", ".js", ".vbs", ".bat", ".cmd", ".scr", ".ps1", ".jar", ".com", ".msi")
+FILENAME_MAX = 100                # stored, extension included
+FILENAME_REFUSED = 255            # longer names are refused, not cut
+BIDI_CONTROLS = set("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
 ONE_PER_PERSON = ("cv", "photo")  # a new one replaces the old one
 
 PDF = "application/pdf"
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+DOCX_MAIN = "application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"
 ODT = "application/vnd.oasis.opendocument.text"
 JPEG, PNG, WEBP = "image/jpeg", "image/png", "image/webp"
 EXTENSIONS = {PDF: ".pdf", DOCX: ".docx", ODT: ".odt", JPEG: ".jpg", PNG: ".png"}
@@ -43,42 +50,73 @@ class DocumentError(ValueError):
 
 
 def clean_filename(name):
-    """The name to keep: refused when it carries a path or control characters or is absurdly long."""
-    name = unicodedata.normalize("NFC", name or "").strip()
-    if len(name) > 255:
-        raise DocumentError(_l("The file name is too long. Rename the file (at most 100 characters) "
-                               "and try again."))
-    if (any(unicodedata.category(c) in ("Cc", "Cf") for c in name) or "/" in name or "\\" in name
-            or name in (".", "..")):
+    """The name to keep, without its extension (the content gives that).
+
+    Refused: a path that climbs (`..`), CR/LF, more than 255 characters. Cleaned: any folders
+    before the last / or \\ (old browsers send C:\\Users\\...), other control characters and
+    bidi overrides; zero-width joiners (Persian, Urdu, emoji) stay. Cut to fit 100 characters.
+    """
+    name = unicodedata.normalize("NFC", name or "")
+    parts = re.split(r"[/\\]", name)
+    if "\r" in name or "\n" in name or ".." in (p.strip() for p in parts):
         raise DocumentError(_l("The file name contains characters that are not allowed. Rename "
                                "the file using ordinary letters and digits and try again."))
+    name = parts[-1]
+    if len(name) > FILENAME_REFUSED:
+        raise DocumentError(_l("The file name is too long. Rename the file (at most %(n)s "
+                               "characters) and try again.", n=FILENAME_REFUSED))
+    name = "".join(c for c in name if unicodedata.category(c) != "Cc" and c not in BIDI_CONTROLS)
     stem = name.rsplit(".", 1)[0] if "." in name else name
-    return stem[:FILENAME_MAX - 5].strip() or "document"
+    return stem.strip()[:FILENAME_MAX - len(".docx")].strip() or "document"
+
+
+def _bounded_read(archive, entry, limit):
+    """At most limit bytes of one zip entry, or None when it holds more: nothing unpacks further."""
+    with archive.open(entry) as stream:
+        content = stream.read(limit + 1)
+    return content if len(content) <= limit else None
 
 
 def _office_kind(data):
-    """DOCX or ODT, checked from the zip's central directory before anything is unpacked."""
+    """DOCX or ODT, or None; judged from the central directory and a few bounded reads.
+
+    Nothing is unpacked beyond a few kilobytes, whatever sizes the zip declares. A zip that
+    cannot be read (damaged, encrypted, unknown compression) is refused, never a 500.
+    """
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
         entries = archive.infolist()
-    except (zipfile.BadZipFile, ValueError, OSError):
+        total = sum(e.file_size for e in entries)
+        if (len(entries) > ZIP_MAX_ENTRIES or total > ZIP_MAX_TOTAL
+                or any(e.file_size > ZIP_MAX_RATIO * max(e.compress_size, 1) for e in entries)):
+            raise DocumentError(_l("The document unpacks to far more than its own size, so we "
+                                   "cannot accept it. Save it again as PDF and upload that."))
+        if any(e.flag_bits & 0x1 for e in entries):
+            raise zipfile.BadZipFile("encrypted entry")
+        for entry in entries:
+            lowered = entry.filename.lower()
+            if lowered.rsplit("/", 1)[-1] == "vbaproject.bin" or lowered.endswith(EXECUTABLE):
+                raise DocumentError(_l("The document contains macros or programs, which we do "
+                                       "not accept. Save it as an ordinary document or as PDF "
+                                       "and upload that."))
+        named = {e.filename: e for e in entries}
+        if "[Content_Types].xml" in named:
+            types = _bounded_read(archive, named["[Content_Types].xml"], ZIP_XML_MAX)
+            if types is None:
+                raise zipfile.BadZipFile("[Content_Types].xml too large")
+            return DOCX if DOCX_MAIN.encode() in types else None
+        mimetype = named.get("mimetype")
+        if mimetype is not None:
+            if mimetype.compress_type != zipfile.ZIP_STORED:  # the ODF spec requires it stored
+                raise zipfile.BadZipFile("mimetype entry is compressed")
+            return ODT if _bounded_read(archive, mimetype, len(ODT)) == ODT.encode() else None
         return None
-    total = sum(e.file_size for e in entries)
-    if (len(entries) > ZIP_MAX_ENTRIES or total > ZIP_MAX_TOTAL
-            or any(e.file_size > ZIP_MAX_RATIO * max(e.compress_size, 1) for e in entries)):
-        raise DocumentError(_l("The document unpacks to far more than its own size, so we cannot "
-                               "accept it. Save it again as PDF and upload that."))
-    names = {e.filename for e in entries}
-    if "[Content_Types].xml" in names and "word/document.xml" in names:
-        return DOCX
-    mimetype = next((e for e in entries if e.filename == "mimetype"), None)
-    if mimetype is not None and mimetype.file_size < 100:
-        try:
-            if archive.read(mimetype).strip() == ODT.encode():
-                return ODT
-        except (zipfile.BadZipFile, OSError, ValueError):
-            return None
-    return None
+    except DocumentError:
+        raise
+    except Exception:  # zlib.error, NotImplementedError, RuntimeError, BadZipFile, ...
+        raise DocumentError(_l("The document could not be read. It may be damaged or "
+                               "password-protected; save it again, or as PDF, and upload "
+                               "that.")) from None
 
 
 def _reencode(data, max_side):
@@ -93,7 +131,10 @@ def _reencode(data, max_side):
                 raise DocumentError(_l("The image is too large (more than 40 megapixels). Make it "
                                        "smaller and try again."))
             image.load()
-            image = ImageOps.exif_transpose(image)
+            try:
+                image = ImageOps.exif_transpose(image)
+            except Exception:  # malformed EXIF (e.g. struct.error): keep the image unrotated
+                pass
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
         raise DocumentError(_l("The image is too large (more than 40 megapixels). Make it smaller "
                                "and try again.")) from None
@@ -117,7 +158,7 @@ def inspect(kind, data):
     guessed = filetype.guess(data)
     mime = guessed.mime if guessed else None
     if data[:4] == b"PK\x03\x04":
-        mime = _office_kind(data)
+        mime = _office_kind(data) if DOCX in ALLOWED[kind] else "application/zip"
     if mime not in ALLOWED[kind]:
         raise DocumentError(WRONG_TYPE[kind])
     if mime in (JPEG, PNG, WEBP):
@@ -127,13 +168,12 @@ def inspect(kind, data):
     return data, mime
 
 
-def _used_bytes(person, except_ids=()):
-    query = Document.select().where(Document.person == person.id)
-    return sum(d.size for d in query if d.id not in except_ids)
-
-
 def upload(person, kind, filename, data, replace=None):
-    """Check, encrypt and store one file for a person; a CV opens the candidate stage."""
+    """Check, encrypt and store one file for a person; a CV opens the candidate stage.
+
+    The quota and the one-CV/one-photo rule are checked in the transaction that inserts, with
+    the person locked, so two uploads at once cannot both slip past them.
+    """
     cfg = current_app.config
     if kind not in ALLOWED:
         raise DocumentError(_l("Choose what kind of document this is."))
@@ -146,17 +186,19 @@ def upload(person, kind, filename, data, replace=None):
                                mb=cfg["DOCUMENT_MAX_BYTES"] // (1024 * 1024)))
     name = clean_filename(filename)
     payload, content_type = inspect(kind, data)
-    replaced = list(Document.select().where((Document.person == person.id) & (Document.kind == kind))
-                    ) if kind in ONE_PER_PERSON else []
-    if replace is not None:
-        replaced.append(replace)
-    if _used_bytes(person, {d.id for d in replaced}) + len(payload) > cfg["DOCUMENT_QUOTA_BYTES"]:
-        raise DocumentError(_l("Your documents would take more than the %(mb)s MB you have. Delete "
-                               "a document before you upload another.",
-                               mb=cfg["DOCUMENT_QUOTA_BYTES"] // (1024 * 1024)))
     storage_id = storage.put(payload)
     try:
         with db.atomic():
+            if db.obj.for_update:  # PostgreSQL; SQLite's BEGIN IMMEDIATE already serialises
+                list(Person.select(Person.id).where(Person.id == person.id).for_update())
+            mine = list(Document.select().where(Document.person == person.id))
+            replaced = [d for d in mine if (kind in ONE_PER_PERSON and d.kind == kind)
+                        or (replace is not None and d.id == replace.id)]
+            used = sum(d.size for d in mine if d.id not in {r.id for r in replaced})
+            if used + len(payload) > cfg["DOCUMENT_QUOTA_BYTES"]:
+                raise DocumentError(_l("Your documents would take more than the %(mb)s MB you "
+                                       "have. Delete a document before you upload another.",
+                                       mb=cfg["DOCUMENT_QUOTA_BYTES"] // (1024 * 1024)))
             document = Document.create(
                 person=person.id, kind=kind, storage_id=storage_id,
                 filename=name + EXTENSIONS.get(content_type, ""), content_type=content_type,
