@@ -5,7 +5,7 @@ from pathlib import Path
 from flask import Flask, has_request_context, request, session
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from portal.config import INSTANCE, ROOT, Config
+from portal.config import INSTANCE, ROOT, Config, instance_secret
 
 BLUEPRINTS = (
     "portal.web.views",
@@ -17,16 +17,6 @@ BLUEPRINTS = (
     "portal.consent.views",
     "portal.booking.views",
 )
-
-
-def _development_secret(instance):
-    """A per-machine secret for development, generated once into instance/."""
-    path = Path(instance) / "secret_key"
-    if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(secrets.token_urlsafe(48))
-        path.chmod(0o600)
-    return path.read_text().strip()
 
 
 def select_locale():
@@ -42,7 +32,8 @@ def create_app(config=None):
     if not app.config.get("SECRET_KEY"):
         if app.config["ENV_NAME"] == "production":
             raise RuntimeError("SECRET_KEY must be set in production")
-        app.config["SECRET_KEY"] = _development_secret(app.instance_path)
+        app.config["SECRET_KEY"] = instance_secret(Path(app.instance_path) / "secret_key",
+                                                   lambda: secrets.token_urlsafe(48))
     if app.config.get("PROXY_FIX"):
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1)
     # Each feature owns its Norwegian words; portal/translations holds the shared ones.

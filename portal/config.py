@@ -95,3 +95,24 @@ class TestConfig(Config):
     # Tests post forms directly; tests/test_foundation.py and the browser tests turn it on.
     WTF_CSRF_ENABLED = False
     HSTS = False
+
+
+def instance_secret(path, generate):
+    """A development secret kept in instance/, made once; safe when processes start together.
+
+    The value is written to a temporary file and linked into place, so a reader never sees a
+    half-written file and two writers cannot both win.
+    """
+    path = Path(path)
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(f".{path.name}.{os.getpid()}.{os.urandom(4).hex()}")
+        tmp.write_text(generate())
+        tmp.chmod(0o600)
+        try:
+            os.link(tmp, path)
+        except FileExistsError:
+            pass
+        finally:
+            tmp.unlink()
+    return path.read_text().strip()

@@ -7,9 +7,7 @@ from babel import Locale
 from email_validator import EmailNotValidError, validate_email
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
-from flask import request
 from flask_wtf import FlaskForm
-from flask_wtf.form import _Auto, _is_submitted
 from wtforms import (DateField, EmailField, RadioField, SelectChoice, SelectField, StringField,
                      TelField, TimeField)
 from wtforms.validators import AnyOf, DataRequired, InputRequired, Length, Optional, ValidationError
@@ -143,13 +141,6 @@ NOT_PERSONAL_FIELDS = ("csrf_token", "slot", "kind", "meeting_place", "website")
 class SlotForm(FlaskForm):
     """Choosing a time (used alone when a booking is moved)."""
 
-    class Meta(FlaskForm.Meta):
-        def wrap_formdata(self, form, formdata):
-            # Only a real form post counts: a JSON body must not reach the fields (it may be a
-            # list or a number, which Flask-WTF would turn into a 500).
-            if formdata is _Auto:
-                return request.form if _is_submitted() else None
-            return formdata
     slot = StringField(_l("Time"), filters=[_strip], validators=[
         DataRequired(_l("Choose a time.")), Length(max=40, message=_l("Choose a time from the list."))])
 

@@ -12,7 +12,7 @@ from peewee import IntegrityError
 from portal import catalog
 from portal.audit.actions import record
 from portal.candidates import forms
-from portal.candidates.models import (Certificate, Evaluation, JobNote, LanguageSkill, Person,
+from portal.candidates.models import (Certificate, JobNote, LanguageSkill, Person,
                                       Profile, Qualification, Reference, WorkExperience)
 from portal.db import all_models, db, utcnow
 

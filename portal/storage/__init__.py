@@ -13,6 +13,8 @@ from pathlib import Path
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from flask import current_app
 
+from portal.config import instance_secret
+
 _ID = re.compile(r"^[A-Za-z0-9_-]{32,64}$")
 
 
@@ -30,18 +32,8 @@ def _keys(app):
         return configured
     if app.config["ENV_NAME"] == "production":
         raise RuntimeError("DOCUMENT_KEYS must be set in production")
-    path = _instance_dir(app) / "document.key"
-    if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        # O_EXCL: two processes starting at once cannot both write a different key.
-        try:
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        except FileExistsError:
-            pass
-        else:
-            with os.fdopen(fd, "w") as f:
-                f.write(Fernet.generate_key().decode())
-    return [path.read_text().strip()]
+    return [instance_secret(_instance_dir(app) / "document.key",
+                            lambda: Fernet.generate_key().decode())]
 
 
 def _fernet(app=None):

@@ -1,5 +1,5 @@
 """The reminder e-mail 24 hours before, once."""
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 import time_machine
 

@@ -1,5 +1,5 @@
 """Staff: upcoming bookings in the queue, attended or no-show, and consultants' hours."""
-from datetime import date, time, timedelta
+from datetime import time, timedelta
 
 import pytest
 
@@ -7,7 +7,6 @@ from portal.audit.models import AuditEvent
 from portal.booking import actions
 from portal.booking.models import AvailabilityException, Booking, Consultant, WeeklyHours
 from portal.candidates.models import Person
-from tests.booking.conftest import booking_form
 
 
 @pytest.fixture

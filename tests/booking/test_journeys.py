@@ -1,9 +1,9 @@
 """Journeys across features: what one feature writes, another shows."""
 from portal.candidates.models import Person
-from tests.booking.conftest import booking_form, consultant, free_slot  # noqa: F401  (fixtures)
+from tests.booking.conftest import booking_form
 
 
-def test_account_overview_shows_details_typed_at_a_later_booking(client, consultant, free_slot, login_as):  # noqa: F811
+def test_account_overview_shows_details_typed_at_a_later_booking(client, consultant, free_slot, login_as):
     client.post("/book", data=booking_form(free_slot(0).id, email="ase@example.no"))
     client.post("/book", data=booking_form(free_slot(3).id, email="ase@example.no",
                                            name="Åse Ødegård", phone="+47 99 88 77 66"))
