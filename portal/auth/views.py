@@ -95,6 +95,22 @@ def register():
     return render("auth/register.html", form=form, status=400 if form.errors else 200)
 
 
+def _create_account(email, create):
+    """Ask a proven address for a password; `create(password)` makes the account."""
+    form = NewPasswordForm()
+    if form.validate_on_submit():
+        try:
+            user = create(form.password.data)
+        except actions.AccountError as exc:
+            form.password.errors.append(str(exc))
+        else:
+            begin_session(user)
+            flash(_("Welcome! Your account is ready."), "success")
+            return redirect(url_for("candidates.account"))
+    return render("auth/set_password.html", form=form, email=email,
+                  title=_("Create your account"), status=400 if form.errors else 200)
+
+
 @bp.route("/register/verify/<token>", methods=["GET", "POST"])
 @public
 def verify(token):
@@ -102,18 +118,8 @@ def verify(token):
     row = actions.peek_token(actions.REGISTER, token)
     if row is None:
         return _expired()
-    form = NewPasswordForm()
-    if form.validate_on_submit():
-        try:
-            user = actions.complete_registration(token, form.password.data, _locale())
-        except actions.AccountError as exc:
-            form.password.errors.append(str(exc))
-        else:
-            begin_session(user)
-            flash(_("Welcome! Your account is ready."), "success")
-            return redirect(url_for("candidates.account"))
-    return render("auth/set_password.html", form=form, email=row.email,
-                  title=_("Create your account"), status=400 if form.errors else 200)
+    return _create_account(row.email, lambda password: actions.complete_registration(
+        token, password, _locale()))
 
 
 @bp.route("/register/invite/<token>", methods=["GET", "POST"])
@@ -127,18 +133,7 @@ def accept_invite(token):
     if actions.User.select().where(actions.User.person == person.id).exists():
         flash(_("You already have an account. Log in below."), "info")
         return redirect(url_for("auth.login"))
-    form = NewPasswordForm()
-    if form.validate_on_submit():
-        try:
-            user = actions.accept_invite(person, form.password.data)
-        except actions.AccountError as exc:
-            form.password.errors.append(str(exc))
-        else:
-            begin_session(user)
-            flash(_("Welcome! Your account is ready."), "success")
-            return redirect(url_for("candidates.account"))
-    return render("auth/set_password.html", form=form, email=person.email,
-                  title=_("Create your account"), status=400 if form.errors else 200)
+    return _create_account(person.email, lambda password: actions.accept_invite(person, password))
 
 
 @bp.route("/password/forgot", methods=["GET", "POST"])

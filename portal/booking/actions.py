@@ -29,38 +29,35 @@ FIELD_LABELS = {"name": _l("Name"), "street": _l("Street address"), "postal_code
                 "place": _l("Place"), "country": _l("Country"), "phone": _l("Phone")}
 
 
-class SlotProblem(Exception):
-    """The chosen time cannot be booked; `message` says why, for the person."""
+class BookingProblem(Exception):
+    """Something the person must be told; `code` picks the message from MESSAGES."""
+    MESSAGES = {}
+
+    def __init__(self, code):
+        super().__init__(code)
+        self.code = code
+
+    @property
+    def message(self):
+        return self.MESSAGES[self.code]
+
+
+class SlotProblem(BookingProblem):
+    """The chosen time cannot be booked."""
     MESSAGES = {
         "unknown": _l("We do not offer that time. Choose one of the times in the list."),
         "past": _l("That time has already passed. Choose a later time."),
         "taken": _l("This time was just taken by someone else. Choose another time below."),
     }
 
-    def __init__(self, code):
-        super().__init__(code)
-        self.code = code
 
-    @property
-    def message(self):
-        return self.MESSAGES[self.code]
-
-
-class LinkProblem(Exception):
+class LinkProblem(BookingProblem):
     """A cancel or move link that cannot be used: forged, already used, or too late."""
     MESSAGES = {
         "invalid": _l("This link is not valid. Use the link exactly as it came in the e-mail."),
         "used": _l("This booking has already been cancelled or moved, so the link no longer works."),
         "past": _l("The meeting has already started, so the booking can no longer be changed."),
     }
-
-    def __init__(self, code):
-        super().__init__(code)
-        self.code = code
-
-    @property
-    def message(self):
-        return self.MESSAGES[self.code]
 
 
 # --- Times -------------------------------------------------------------------------------------
