@@ -74,7 +74,7 @@ SECTIONS = {s.key: s for s in (
     Section("personal", _l("About you"), Profile, forms.PersonalForm, single=True),
     Section("availability", _l("Availability and salary"), Profile, forms.AvailabilityForm,
             single=True),
-    Section("work", _l("Work experience"), WorkExperience, forms.WorkExperienceForm,
+    Section("experience", _l("Work experience"), WorkExperience, forms.WorkExperienceForm,
             hint=_l("Add one row per job, newest first.")),
     Section("qualifications", _l("Qualifications"), Qualification, forms.QualificationForm),
     Section("certificates", _l("Certificates"), Certificate, forms.CertificateForm,

@@ -36,7 +36,7 @@ def test_invitation_account_cv_profile_photo_and_consent(live_server, page, tmp_
     expect(page.get_by_role("link", name="Kari CV.pdf")).to_be_visible()
 
     page.get_by_role("link", name="Profil", exact=True).click()
-    work = page.locator("#section-work")
+    work = page.locator("#section-experience")
     work.get_by_role("link", name="Legg til").click()
     work.get_by_label("Arbeidsgiver").fill("Ruter AS")
     work.get_by_label("Stillingstittel").fill("Bussjåfør")

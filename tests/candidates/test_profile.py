@@ -26,7 +26,7 @@ def test_every_column_is_in_the_catalog_or_declared_not_personal():
 def test_closed_sections_say_how_to_open_them(client, booked):
     page = client.get("/account/profile").get_data(as_text=True)
     assert "åpnes når du laster opp CV-en din" in page
-    response = client.post("/account/profile/work/new", data={"employer": "X", "title": "Y"})
+    response = client.post("/account/profile/experience/new", data={"employer": "X", "title": "Y"})
     assert response.status_code == 302 and WorkExperience.select().count() == 0
     overview = client.get("/account").get_data(as_text=True)
     assert "Ikke samlet inn ennå" in overview
@@ -35,10 +35,10 @@ def test_closed_sections_say_how_to_open_them(client, booked):
 def test_add_and_edit_a_row_in_place(client, candidate):
     person = Person.get_by_id(candidate.person_id)
     Person.update(last_contact_at=datetime(2020, 1, 1)).where(Person.id == person.id).execute()
-    form = client.get("/account/profile/work/new", headers=HX)
+    form = client.get("/account/profile/experience/new", headers=HX)
     assert form.status_code == 200 and "<html" not in form.get_data(as_text=True)
     assert "Arbeidsgiver" in form.get_data(as_text=True)
-    saved = client.post("/account/profile/work/new", headers=HX, data={
+    saved = client.post("/account/profile/experience/new", headers=HX, data={
         "employer": "Statens vegvesen", "title": "Ingeniør", "started_on": "2019-03-01",
         "role": "admin", "person_id": "999"})
     html = saved.get_data(as_text=True)
@@ -47,9 +47,9 @@ def test_add_and_edit_a_row_in_place(client, candidate):
     row = WorkExperience.get()
     assert row.person_id == person.id and candidate.role == "candidate"
     assert Person.get_by_id(person.id).last_contact_at > datetime(2025, 1, 1)
-    edit = client.get(f"/account/profile/work/{row.id}/edit", headers=HX).get_data(as_text=True)
+    edit = client.get(f"/account/profile/experience/{row.id}/edit", headers=HX).get_data(as_text=True)
     assert 'value="Statens vegvesen"' in edit
-    client.post(f"/account/profile/work/{row.id}", headers=HX,
+    client.post(f"/account/profile/experience/{row.id}", headers=HX,
                 data={"employer": "Nye Veier", "title": "Ingeniør"})
     assert WorkExperience.get_by_id(row.id).employer == "Nye Veier"
     events = [e.action for e in AuditEvent.select().where(AuditEvent.person_id == person.id)]
@@ -81,8 +81,8 @@ def test_delete_a_row(client, candidate):
     ("personal", {"gender": "robot"}, "Velg ett av alternativene."),
     ("availability", {"salary_expectation": "-5000"}, "Skriv et beløp mellom 0 og 10 000 000."),
     ("availability", {"salary_expectation": "mye"}, "Skriv et helt tall"),
-    ("work", {"employer": "", "title": "x"}, "Skriv inn arbeidsgiveren."),
-    ("work", {"employer": "A", "title": "B", "started_on": "2020-01-01", "ended_on": "2019-01-01"},
+    ("experience", {"employer": "", "title": "x"}, "Skriv inn arbeidsgiveren."),
+    ("experience", {"employer": "A", "title": "B", "started_on": "2020-01-01", "ended_on": "2019-01-01"},
      "Sluttdatoen kan ikke være før startdatoen."),
     ("languages", {"language": "Norsk", "level": "D9"}, "Velg ett av alternativene."),
     ("references", {"name": "Ola", "phone": "12"}, "Skriv inn et gyldig telefonnummer."),
