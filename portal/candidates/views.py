@@ -26,11 +26,15 @@ def _section(key):
     return section
 
 
-def _own_row(person, section, row_id):
+def _own_row(section_key, row_id):
+    """(person, section, row) of the logged-in candidate's own row; redirects while closed."""
+    person, section = current_person(), _section(section_key)
+    if not person.is_candidate:
+        abort(_stage_closed())
     row = actions.get_row(person, section, row_id)
     if row is None:
         abort(404)  # another person's id: as if it did not exist
-    return row
+    return person, section, row
 
 
 def _stage_closed():
@@ -88,10 +92,7 @@ def _error_status(form):
 @roles("candidate")
 def row(section, row_id):
     """Show one row, or save it from its edit form."""
-    person, section = current_person(), _section(section)
-    if not person.is_candidate:
-        return _stage_closed()
-    row = _own_row(person, section, row_id)
+    person, section, row = _own_row(section, row_id)
     form = section.form(obj=row)
     if form.is_submitted():
         if form.validate():
@@ -108,10 +109,7 @@ def row(section, row_id):
 @roles("candidate")
 def edit_row(section, row_id):
     """Show the edit form of one row."""
-    person, section = current_person(), _section(section)
-    if not person.is_candidate:
-        return _stage_closed()
-    row = _own_row(person, section, row_id)
+    person, section, row = _own_row(section, row_id)
     return _row_page(section, row, "edit", section.form(obj=row))
 
 
@@ -119,10 +117,7 @@ def edit_row(section, row_id):
 @roles("candidate")
 def delete_row(section, row_id):
     """Delete one row of a list section."""
-    person, section = current_person(), _section(section)
-    if not person.is_candidate:
-        return _stage_closed()
-    row = _own_row(person, section, row_id)
+    person, section, row = _own_row(section, row_id)
     if section.single:
         abort(404)
     actions.delete_row(person, section, row)
