@@ -54,7 +54,7 @@ def ensure_redis():
 
 def prepare_database():
     from portal import create_app
-    from portal.db import migrate
+    from portal.schema import migrate
     from portal.demo import load_demo_data
     app = create_app()
     with app.app_context():

@@ -3,20 +3,13 @@ from flask import Blueprint, abort, flash, redirect, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from portal.auth.forms import EmptyForm
+from portal.web.forms import EmptyForm
 from portal.auth.guard import roles
 from portal.candidates import actions
+from portal.people.actions import current_person
 from portal.web.render import render, wants_fragment
 
 bp = Blueprint("candidates", __name__, url_prefix="/account")
-
-
-def current_person():
-    """The Person of the logged-in candidate (404 for a login without one)."""
-    person = current_user.person
-    if person is None:
-        abort(404)
-    return person
 
 
 def _section(key):

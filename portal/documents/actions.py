@@ -12,8 +12,8 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 
 from portal import storage
 from portal.audit.actions import record
-from portal.candidates.actions import touch_person, open_candidate_stage
-from portal.candidates.models import Person
+from portal.candidates.actions import open_candidate_stage
+from portal.people.models import Person
 from portal.db import db
 from portal.documents.models import Document
 
@@ -208,7 +208,7 @@ def upload(person, kind, filename, data, replace=None):
                                         & (Document.person == person.id)).execute()
             if kind == "cv":
                 open_candidate_stage(person, "cv_uploaded")
-            touch_person(person)
+            person.touch()
             record("document.uploaded", person=person, document=document.id, kind=kind,
                    size=len(payload), replaced=[d.id for d in replaced])
     except Exception:
@@ -235,7 +235,7 @@ def delete_document(person, document):
     with db.atomic():
         Document.delete().where((Document.id == document.id)
                                 & (Document.person == person.id)).execute()
-        touch_person(person)
+        person.touch()
         record("document.deleted", person=person, document=document.id, kind=document.kind)
     storage.delete(document.storage_id)
 

@@ -5,9 +5,9 @@ from flask import Blueprint, abort, current_app, flash, redirect, send_file, url
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from portal.auth.forms import EmptyForm
+from portal.web.forms import EmptyForm
 from portal.auth.guard import roles, staff_only
-from portal.candidates.views import current_person
+from portal.people.actions import current_person
 from portal.documents import actions
 from portal.documents.forms import UploadForm
 from portal.documents.models import Document

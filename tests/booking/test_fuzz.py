@@ -4,7 +4,7 @@ from hypothesis import strategies as st
 
 from portal.audit.models import AuditEvent
 from portal.booking.models import Booking
-from portal.candidates.models import Person
+from portal.people.models import Person
 from portal.mail.models import Outbox
 from tests.booking.conftest import booking_form
 

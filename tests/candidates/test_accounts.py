@@ -4,7 +4,7 @@ from datetime import timedelta
 
 from portal.auth.models import AccountToken, LoginSession, User
 from portal.candidates.actions import invite_path
-from portal.candidates.models import Person
+from portal.people.models import Person
 from portal.db import utcnow
 from tests.factories import PASSWORD, make_person, make_user
 

@@ -12,7 +12,7 @@ from PIL import ExifTags, Image
 
 from portal import catalog, storage
 from portal.audit.models import AuditEvent
-from portal.candidates.models import Person
+from portal.people.models import Person
 from portal.documents.models import Document
 from tests.candidates import files
 from tests.candidates.files import upload

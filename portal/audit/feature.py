@@ -1,0 +1,2 @@
+"""What the audit trail brings: the hash-chained event table."""
+from portal.audit import models

@@ -1,0 +1,2 @@
+"""What the data subject brings: the Person table every other feature points at."""
+from portal.people import models

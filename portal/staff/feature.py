@@ -1,0 +1,4 @@
+"""What the staff workspace brings: the queue that collects every feature's `queue_section`."""
+from portal.staff import views
+
+blueprint = views.bp

@@ -1,0 +1,5 @@
+"""What the shared web layer brings: the front page, language switch, health, error pages."""
+from portal.web import errors, views
+
+blueprint = views.bp
+init_app = errors.init_app
