@@ -14,8 +14,10 @@ from datetime import time as clock
 from datetime import timedelta
 
 from portal import create_app
-from portal import db as portal_db
+from portal.booking import availability, schedule
+from portal.booking.models import Consultant
 from portal.config import TestConfig
+from portal.schema import migrate
 
 CONSULTANTS = int(os.environ.get("BENCH_CONSULTANTS", 20))
 BOOKINGS = int(os.environ.get("BENCH_BOOKINGS", 200))
@@ -47,8 +49,6 @@ def main():
     app = create_app(Config)
     with app.app_context():
         migrate()
-        from portal.booking import availability, schedule
-        from portal.booking.models import Consultant
         for n in range(CONSULTANTS):
             consultant = Consultant.create(name=f"Konsulent {n}", email=f"k{n}@ressursbasen.no")
             for weekday in range(5):

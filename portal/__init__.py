@@ -9,6 +9,7 @@ from portal import db, demo, features, schema
 from portal.config import INSTANCE, ROOT, Config, instance_secret
 from portal.extensions import babel, csrf, htmx, limiter, mail
 
+
 def select_locale():
     lang = session.get("lang") if has_request_context() else None
     return lang if lang in ("nb", "en") else "nb"

@@ -92,7 +92,7 @@ class TestConfig(Config):
     SERVER_NAME = None
     SESSION_COOKIE_SECURE = False
     WTF_CSRF_SSL_STRICT = False
-    # Tests post forms directly; tests/test_foundation.py and the browser tests turn it on.
+    # Tests post forms directly; the CSRF tests (tests/test_web.py) and live_server turn it on.
     WTF_CSRF_ENABLED = False
     HSTS = False
 

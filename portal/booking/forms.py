@@ -4,8 +4,16 @@ import re
 from babel import Locale
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
-from wtforms import (DateField, EmailField, RadioField, SelectChoice, SelectField, StringField,
-                     TelField, TimeField)
+from wtforms import (
+    DateField,
+    EmailField,
+    RadioField,
+    SelectChoice,
+    SelectField,
+    StringField,
+    TelField,
+    TimeField,
+)
 from wtforms.validators import AnyOf, DataRequired, InputRequired, Length, Optional, ValidationError
 
 from portal import catalog

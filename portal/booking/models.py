@@ -1,7 +1,6 @@
 """Who can meet when, and the bookings that claim those times."""
 from flask_babel import lazy_gettext as _l
-from peewee import (BooleanField, CharField, DateField, DateTimeField, ForeignKeyField,
-                    IntegerField, TimeField)
+from peewee import BooleanField, CharField, DateField, DateTimeField, ForeignKeyField, IntegerField, TimeField
 
 from portal.db import BaseModel, utcnow
 from portal.people.models import Person

@@ -1,16 +1,30 @@
 """The public booking page, the cancel and move links, and staff availability and attendance."""
-from flask import (Blueprint, abort, current_app, flash, redirect, request, session, url_for)
+from flask import Blueprint, current_app, flash, redirect, request, session, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
+from playhouse.flask_utils import get_object_or_404
 
-from portal.web.forms import EmptyForm
 from portal.auth.guard import public, staff_only
 from portal.booking import actions, availability, schedule
-from portal.booking.forms import (WEEKDAY_LABELS, BookingForm, ConsultantForm, ExceptionForm,
-                                  SlotForm, WeeklyHoursForm)
-from portal.booking.models import (FIELD_LABELS, KIND_LABELS, PLACE_LABELS, AvailabilityException,
-                                   Booking, Consultant, WeeklyHours)
+from portal.booking.forms import (
+    WEEKDAY_LABELS,
+    BookingForm,
+    ConsultantForm,
+    ExceptionForm,
+    SlotForm,
+    WeeklyHoursForm,
+)
+from portal.booking.models import (
+    FIELD_LABELS,
+    KIND_LABELS,
+    PLACE_LABELS,
+    AvailabilityException,
+    Booking,
+    Consultant,
+    WeeklyHours,
+)
 from portal.extensions import limiter
+from portal.web.forms import EmptyForm
 from portal.web.render import render
 
 bp = Blueprint("booking", __name__)
@@ -150,9 +164,7 @@ def no_show(booking_id):
 
 
 def _mark(booking_id, status):
-    booking = Booking.get_or_none(Booking.id == booking_id)
-    if booking is None:
-        abort(404)
+    booking = get_object_or_404(Booking, Booking.id == booking_id)
     if EmptyForm().validate_on_submit() and actions.mark(booking, status):
         flash(_("Marked as attended.") if status == "attended" else _("Marked as no-show."), "info")
     else:
@@ -177,7 +189,7 @@ def consultants():
 @staff_only
 def toggle_active(consultant_id):
     """Offer or stop offering a consultant's times."""
-    consultant = Consultant.get_or_none(Consultant.id == consultant_id) or abort(404)
+    consultant = get_object_or_404(Consultant, Consultant.id == consultant_id)
     if EmptyForm().validate_on_submit():
         availability.set_active(consultant, not consultant.active)
     return redirect(url_for("booking.consultants"))
@@ -187,7 +199,7 @@ def toggle_active(consultant_id):
 @staff_only
 def hours(consultant_id):
     """Show and edit a consultant's weekly hours and exceptions."""
-    consultant = Consultant.get_or_none(Consultant.id == consultant_id) or abort(404)
+    consultant = get_object_or_404(Consultant, Consultant.id == consultant_id)
     hours_form = WeeklyHoursForm(prefix="h")
     exception_form = ExceptionForm(prefix="x")
     status = 200

@@ -12,11 +12,18 @@ from peewee import IntegrityError
 from portal import catalog, features
 from portal.audit.actions import record
 from portal.candidates import forms
-from portal.candidates.models import (Certificate, JobNote, LanguageSkill, Profile,
-                                      Qualification, Reference, WorkExperience)
-from portal.people.models import Person
+from portal.candidates.models import (
+    Certificate,
+    JobNote,
+    LanguageSkill,
+    Profile,
+    Qualification,
+    Reference,
+    WorkExperience,
+)
 from portal.db import db, utcnow
 from portal.documents.models import Document
+from portal.people.models import Person
 
 INVITE_MAX_AGE = 60 * 60 * 24 * 30  # an invitation link works for 30 days
 
@@ -117,12 +124,6 @@ def rows(person, section):
         return [profile_of(person)]
     model = section.model
     return list(model.select().where(model.person == person.id).order_by(model.id))
-
-
-def get_row(person, section, row_id):
-    """A row of this person in this section, or None: another person's id finds nothing."""
-    model = section.model
-    return model.get_or_none((model.id == row_id) & (model.person == person.id))
 
 
 

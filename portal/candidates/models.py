@@ -4,7 +4,6 @@ from peewee import CharField, DateField, DateTimeField, ForeignKeyField, Integer
 from portal.db import BaseModel, utcnow
 from portal.people.models import Person
 
-
 # Candidate-stage data: collected once a CV is sent or a meeting is held. Column names are the
 # ones portal/catalog.py lists; ids, the person link and timestamps are in catalog.NOT_PERSONAL.
 

@@ -13,9 +13,9 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 from portal import storage
 from portal.audit.actions import record
 from portal.candidates.actions import open_candidate_stage
-from portal.people.models import Person
 from portal.db import db
 from portal.documents.models import Document
+from portal.people.models import Person
 
 MAX_PIXELS = 40_000_000          # refused before decoding: a pixel flood never reaches memory
 PHOTO_MAX_SIDE = 800
@@ -223,11 +223,6 @@ def documents_of(person):
     """The person's documents, by kind then upload time."""
     return list(Document.select().where(Document.person == person.id)
                 .order_by(Document.kind, Document.uploaded_at, Document.id))
-
-
-def get_document(person, document_id):
-    """One document of this person, or None: another person's id finds nothing."""
-    return Document.get_or_none((Document.id == document_id) & (Document.person == person.id))
 
 
 def delete_document(person, document):

@@ -2,5 +2,7 @@
 from jobs.mail import prune_outbox, relay_outbox
 from portal.mail import models
 
+__all__ = ["models", "cron"]  # what this feature declares
+
 cron = ((relay_outbox, {"interval": 60}),
         (prune_outbox, {"cron": "17 3 * * *"}))

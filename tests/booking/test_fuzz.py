@@ -4,8 +4,8 @@ from hypothesis import strategies as st
 
 from portal.audit.models import AuditEvent
 from portal.booking.models import Booking
-from portal.people.models import Person
 from portal.mail.models import Outbox
+from portal.people.models import Person
 from tests.booking.conftest import booking_form
 
 FIELDS = ("slot", "kind", "meeting_place", "name", "street", "postal_code", "place", "country",

@@ -12,8 +12,8 @@ from PIL import ExifTags, Image
 
 from portal import catalog, storage
 from portal.audit.models import AuditEvent
-from portal.people.models import Person
 from portal.documents.models import Document
+from portal.people.models import Person
 from tests.candidates import files
 from tests.candidates.files import upload
 

@@ -7,10 +7,10 @@ from portal import catalog
 from portal.audit.models import AuditEvent
 from portal.candidates.actions import deletion_date
 from portal.candidates.models import LanguageSkill, Profile, WorkExperience
-from portal.people.models import Person
 from portal.consent.actions import has_consent
 from portal.consent.models import Consent
 from portal.features import all_models
+from portal.people.models import Person
 
 HX = {"HX-Request": "true"}
 
