@@ -34,6 +34,9 @@ def create_app(config=None):
 
     app.jinja_env.add_extension("jinja2.ext.do")
 
+    if app.config.get("MAIL_BACKEND") == "file":  # the development outbox, 0600 files
+        app.config["MAIL_BACKEND"] = "portal.mail.backends.EmailBackend"
+
     db.init_app(app)
     babel.init_app(app, locale_selector=select_locale, timezone_selector=lambda: "Europe/Oslo")
     csrf.init_app(app)

