@@ -68,6 +68,8 @@ class Config:
     DOCUMENT_KEYS = os.environ.get("DOCUMENT_KEYS", "")
     DOCUMENT_MAX_BYTES = int(os.environ.get("DOCUMENT_MAX_BYTES", 10 * 1024 * 1024))
     DOCUMENT_QUOTA_BYTES = int(os.environ.get("DOCUMENT_QUOTA_BYTES", 40 * 1024 * 1024))
+    # Uploads (new and replacing, accepted or refused) per account per hour, counted in Redis.
+    UPLOADS_PER_HOUR = int(os.environ.get("UPLOADS_PER_HOUR", 30))
     # Account e-mails: how long the links in them work.
     VERIFY_TOKEN_HOURS = 48
     RESET_TOKEN_MINUTES = 60
@@ -85,7 +87,8 @@ class Config:
 class TestConfig(Config):
     ENV_NAME = "test"
     TESTING = True
-    SECRET_KEY = "test-secret-key-not-for-production"
+    # Only pytest uses TestConfig; production refuses to start without its own SECRET_KEY.
+    SECRET_KEY = "test-secret-key-not-for-production"  # nosec B105 # a test-only key, see above
     DATABASE_URL = os.environ.get("DATABASE_URL", "sqlite:///:memory:")
     REDIS_URL = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
     RATELIMIT_STORAGE_URI = "memory://"

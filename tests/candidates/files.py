@@ -26,7 +26,7 @@ def odt():
     with zipfile.ZipFile(buf, "w") as z:
         z.writestr("mimetype", "application/vnd.oasis.opendocument.text", zipfile.ZIP_STORED)
         z.writestr("content.xml", "<office:document-content/>", zipfile.ZIP_DEFLATED)
-        z.writestr("META-INF/manifest.xml", "<manifest/>", zipfile.ZIP_DEFLATED)
+        z.writestr("META-INF/manifest.xml", manifest(), zipfile.ZIP_DEFLATED)
     return buf.getvalue()
 
 

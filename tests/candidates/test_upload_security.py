@@ -195,6 +195,12 @@ def noon():
         yield clock
 
 
+def _log_in(client, user):
+    with client.session_transaction() as session:
+        session.clear()
+        session.update(sid=start_session(user), _user_id=str(user.id), _fresh=True)
+
+
 def _limit(app, n=3):
     app.config["UPLOADS_PER_HOUR"] = n
 
@@ -219,6 +225,7 @@ def test_uploads_per_hour_are_limited_per_account(noon, app, client, candidate):
     assert Document.select().count() == 3 and len(stored_files(app)) == 3
 
     noon.shift(timedelta(minutes=61))
+    _log_in(client, candidate)  # the session ran out meanwhile
     assert upload(client, "certificate", files.pdf("c4"), "c4.pdf").status_code == 302
     assert Document.select().count() == 4
 
@@ -239,9 +246,7 @@ def test_the_upload_limit_is_per_account(noon, app, client, candidate):
     assert upload(client, "cv", files.pdf(), "cv.pdf").status_code == 302
     assert upload(client, "cv", files.pdf(), "cv.pdf").status_code == 429
     other = app.test_client()
-    user = make_user(role="candidate", person=make_person(stage=catalog.CANDIDATE))
-    with other.session_transaction() as session:
-        session.update(sid=start_session(user), _user_id=str(user.id), _fresh=True)
+    _log_in(other, make_user(role="candidate", person=make_person(stage=catalog.CANDIDATE)))
     assert upload(other, "cv", files.pdf(), "cv.pdf").status_code == 302
 
 
