@@ -201,6 +201,9 @@ def _office_kind(data):
                                    "cannot accept it. Save it again as PDF and upload that."))
         if any(e.flag_bits & 0x1 for e in entries):
             raise zipfile.BadZipFile("encrypted entry")
+        lowered_names = [e.filename.lower() for e in entries]
+        if len(set(lowered_names)) != len(lowered_names):  # which one would an office suite read?
+            raise zipfile.BadZipFile("duplicate entry names")
         for entry in entries:
             lowered = entry.filename.lower()
             if lowered.rsplit("/", 1)[-1] == "vbaproject.bin" or lowered.endswith(EXECUTABLE):

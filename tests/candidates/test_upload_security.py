@@ -4,6 +4,8 @@ import io
 import os
 import re
 import threading
+import warnings
+import zipfile
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -18,6 +20,18 @@ from tests.candidates import files
 from tests.factories import make_person, make_user
 from tests.candidates.files import (DOCM_MAIN, DOCX_MAIN, VBA, content_types, default, docx_package,
                                     manifest, odt_package, override, upload)
+
+
+def _twice(first, second):
+    """A DOCX with two [Content_Types].xml entries: which one would Word read?"""
+    buf = io.BytesIO()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # zipfile: "Duplicate name"
+        with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
+            z.writestr("[Content_Types].xml", first)
+            z.writestr("[Content_Types].xml", second)
+            z.writestr("word/document.xml", "<w:document/>")
+    return buf.getvalue()
 
 
 def stored_files(app):
@@ -74,6 +88,8 @@ MACRO_OFFICE = [
         .replace("</Types>", f"{MAIN}</Types>")), WRONG_CV),
     ("content-types-with-entities", docx_package(content_types(MAIN, before=BILLION_LAUGHS)),
      UNREADABLE),
+    ("content-types-twice", _twice(content_types(override("/word/document.xml", DOCM_MAIN)),
+                                   content_types(MAIN)), UNREADABLE),
     ("content-types-not-xml", docx_package(f"<Types><Override ContentType='{DOCX_MAIN}'"),
      UNREADABLE),
     ("odt-basic", files.odt_with_basic(), ACTIVE),
