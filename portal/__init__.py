@@ -1,11 +1,12 @@
 """The candidate portal of ressursbasen.no."""
+import os
 import secrets
 from pathlib import Path
 
 from flask import Flask, has_request_context, request, session
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from portal.config import INSTANCE, ROOT, Config, instance_secret
+from portal.config import INSTANCE, ROOT, Config, base_url, instance_secret
 
 BLUEPRINTS = (
     "portal.web.views",
@@ -34,6 +35,8 @@ def create_app(config=None):
             raise RuntimeError("SECRET_KEY must be set in production")
         app.config["SECRET_KEY"] = instance_secret(Path(app.instance_path) / "secret_key",
                                                    lambda: secrets.token_urlsafe(48))
+    app.config["BASE_URL"] = base_url(app.config.get("BASE_URL"), app.config["ENV_NAME"],
+                                      os.environ.get("PORT"))
     if app.config.get("PROXY_FIX"):
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1)
     # Each feature owns its Norwegian words; portal/translations holds the shared ones.
