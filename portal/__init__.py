@@ -3,10 +3,11 @@ import os
 import secrets
 from pathlib import Path
 
-from flask import Flask, has_request_context, request, session
+from flask import Flask, has_request_context, request
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from portal.config import INSTANCE, ROOT, Config, base_url, instance_secret
+from portal.web.language import select_locale, vary_on_language
 
 BLUEPRINTS = (
     "portal.web.views",
@@ -18,11 +19,6 @@ BLUEPRINTS = (
     "portal.consent.views",
     "portal.booking.views",
 )
-
-
-def select_locale():
-    lang = session.get("lang") if has_request_context() else None
-    return lang if lang in ("nb", "en") else "nb"
 
 
 def create_app(config=None):
@@ -67,6 +63,8 @@ def create_app(config=None):
 
     from portal import demo
     demo.init_app(app)
+
+    app.after_request(vary_on_language)
 
     @app.context_processor
     def layout_context():

@@ -130,6 +130,13 @@ def touch_person(person):
         Person.id == person.id).execute()
 
 
+def remember_language(person, locale):
+    """Write to the person in this language from now on (e-mails rendered later, e.g. reminders)."""
+    if person.locale != locale:
+        Person.update(locale=locale).where(Person.id == person.id).execute()
+        person.locale = locale
+
+
 def save_row(person, section, form, row=None):
     """Create or update one row from a validated form; audited and touching last contact."""
     if not person.is_candidate:
