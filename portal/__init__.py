@@ -65,6 +65,8 @@ def create_app(config=None):
     demo.init_app(app)
 
     app.after_request(vary_on_language)
+    from portal.web import formats
+    formats.init_app(app)
 
     @app.context_processor
     def layout_context():

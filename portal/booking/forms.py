@@ -3,9 +3,7 @@ import re
 import unicodedata
 
 import phonenumbers
-from babel import Locale
 from email_validator import EmailNotValidError, validate_email
-from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (DateField, EmailField, RadioField, SelectChoice, SelectField, StringField,
@@ -14,6 +12,7 @@ from wtforms.validators import AnyOf, DataRequired, InputRequired, Length, Optio
 
 from portal import catalog
 from portal.booking.models import KINDS, PLACES
+from portal.web.formats import countries
 
 
 def _strip(value):
@@ -69,11 +68,9 @@ def valid_postal_code(form, field):
 
 
 def country_choices():
-    """Every country by its two-letter code, named in the page's language, Norway first."""
-    names = Locale.parse(str(get_locale() or "nb")).territories
-    codes = sorted((c for c in names if len(c) == 2 and c.isalpha() and c not in ("ZZ", "EU", "UN", "EZ", "QO")),
-                   key=lambda c: names[c])
-    return [SelectChoice("NO", names["NO"])] + [SelectChoice(c, names[c]) for c in codes if c != "NO"]
+    """Every country by its two-letter code, named in the page's language: Norway and the
+    Nordic countries first, then A to Z."""
+    return [SelectChoice(code, name) for code, name in countries()]
 
 
 def _name():

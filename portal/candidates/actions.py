@@ -4,7 +4,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from flask import current_app
-from flask_babel import format_date, format_decimal
+from flask_babel import format_decimal
 from flask_babel import lazy_gettext as _l
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from peewee import IntegrityError
@@ -15,6 +15,7 @@ from portal.candidates import forms
 from portal.candidates.models import (Certificate, JobNote, LanguageSkill, Person,
                                       Profile, Qualification, Reference, WorkExperience)
 from portal.db import all_models, db, utcnow
+from portal.web.formats import country_name, format_when
 
 INVITE_MAX_AGE = 60 * 60 * 24 * 30  # an invitation link works for 30 days
 
@@ -185,7 +186,7 @@ def display_value(field, value):
     if choices:
         return str(choices.get(value, value))
     if isinstance(value, date):
-        return format_date(value, "long")
+        return format_when(value, "date")
     if isinstance(value, int):
         return format_decimal(value)
     return str(value)
@@ -216,6 +217,13 @@ def deletion_date(person, retention=catalog.AFTER_LAST_CONTACT):
         return start.replace(year=start.year + retention.years, day=28)
 
 
+def _shown(column, value):
+    """A held value as the person reads it: countries by name, dates in their language."""
+    if column in ("country", "typed_country"):
+        return country_name(value)
+    return str(display_value(None, value))
+
+
 def _held(person, category, profile):
     from portal.documents.models import Document
     held = []
@@ -225,7 +233,7 @@ def _held(person, category, profile):
         by_model.setdefault(model_name, []).append(column)
     for model_name, columns in by_model.items():
         if model_name == "Person":
-            held += [str(getattr(person, c)) for c in columns if getattr(person, c)]
+            held += [_shown(c, getattr(person, c)) for c in columns if getattr(person, c)]
         elif model_name == "Profile":
             held += [display_value(_profile_field(c), getattr(profile, c))
                      for c in columns if profile is not None and getattr(profile, c) not in (None, "")]
@@ -235,7 +243,7 @@ def _held(person, category, profile):
         else:
             model = _model(model_name)
             for row in model.select().where(model.person == person.id).order_by(model.id):
-                shown = " · ".join(str(display_value(None, getattr(row, c)))
+                shown = " · ".join(_shown(c, getattr(row, c))
                                    for c in columns if getattr(row, c) not in (None, ""))
                 if shown:  # e.g. a booking whose typed details matched what we hold
                     held.append(shown)
