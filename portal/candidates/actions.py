@@ -251,8 +251,13 @@ def _held(person, category, profile):
 
 
 def overview(person):
-    """Per catalog category: what we hold, why, on what basis, until when, and who received it."""
+    """Per catalog category: what we hold, why, on what basis, until when, and who received it.
+
+    A purpose that needs consent is listed (under "Consent") only while the consent stands.
+    """
+    from portal.consent.actions import given  # consent records touch the person (circular)
     profile = Profile.get_or_none(Profile.person == person.id)
+    consented = given(person)
     groups = []
     for category in catalog.CATEGORIES:
         is_open = category.stage == catalog.BOOKING or person.is_candidate
@@ -260,8 +265,10 @@ def overview(person):
             "category": category,
             "open": is_open,
             "held": _held(person, category, profile) if is_open else [],
-            "purposes": [catalog.PURPOSES[p].label for p in category.purposes],
-            "basis": catalog.LEGAL_BASES[category.basis],
+            "purposes": [p.label for p in catalog.purposes_in_force(category, consented)],
+            # [(basis label, [purpose labels])]: each purpose under the basis it rests on.
+            "bases": [(catalog.LEGAL_BASES[basis], [p.label for p in purposes]) for basis, purposes
+                      in catalog.by_basis(catalog.purposes_in_force(category, consented))],
             "retention": category.retention,
             "delete_on": deletion_date(person, category.retention)
             if category.retention.after == "last_contact_at" else None,
