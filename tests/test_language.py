@@ -94,3 +94,36 @@ def test_a_later_visit_in_another_language_moves_the_persons_emails_along(client
     with time_machine.travel(slot.starts_at.replace(tzinfo=booking.UTC) - timedelta(hours=23)):
         assert booking.send_reminders() == 1
     assert outbox.messages[-1].subject == "Reminder: your meeting with ressursbasen.no"
+
+
+# Property: any header at all gives nb or en, quickly; and en only when English is really asked for.
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from portal.web.language import from_accept_language  # noqa: E402
+
+_piece = st.one_of(st.sampled_from(["en", "nb", "no", "da", "sv", "de", "*", "en-GB", ""]),
+                   st.text(max_size=12))
+_weight = st.one_of(st.just(""), st.sampled_from([";q=1", ";q=0", ";q=0.5", ";q=abc", ";q=2", ";q=",
+                                                  ";q=-0.1", ";q=0.0001"]), st.text(max_size=8))
+_header = st.one_of(st.text(max_size=12_000),
+                    st.lists(st.tuples(_piece, _weight).map("".join), max_size=40).map(",".join))
+
+
+@settings(max_examples=300, deadline=None)
+@given(header=_header)
+def test_any_header_gives_a_language_we_have(header):
+    lang = from_accept_language(header)
+    assert lang in ("nb", "en")
+    if lang == "en":
+        assert "en" in header.lower()
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(header=_header.filter(lambda h: "\n" not in h and "\r" not in h))
+def test_any_header_gets_a_page(client, header):
+    try:
+        response = client.get("/", headers={"Accept-Language": header})
+    except ValueError:  # werkzeug refuses to send some header values at all; no request is made
+        return
+    assert response.status_code == 200
