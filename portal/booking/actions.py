@@ -36,6 +36,8 @@ def _find_or_create_person(details, locale):
         return Person.create(locale=locale, **{c: details[c] for c in columns}), True, {}
     differing = {c: details[c] for c in TYPED if details.get(c) != getattr(person, c)}
     person.touch()
+    person.locale = locale  # the language they use now: later e-mails (reminders) follow it
+    Person.update(locale=locale).where(Person.id == person.id).execute()
     return person, False, differing
 
 
@@ -197,7 +199,7 @@ def send_reminders(now=None):
                 continue
             booking = Booking.get_by_id(row.id)
             queue_email(booking.person.email, _l("Reminder: your meeting with ressursbasen.no"),
-                        "booking/email/reminder", booking.locale, person=booking.person,
+                        "booking/email/reminder", booking.person.locale, person=booking.person,
                         **_email_context(booking))
             sent += 1
     return sent

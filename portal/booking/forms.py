@@ -1,8 +1,6 @@
 """The public booking form, derived from the catalog, and the staff availability forms."""
 import re
 
-from babel import Locale
-from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from wtforms import (
     DateField,
@@ -18,6 +16,7 @@ from wtforms.validators import AnyOf, DataRequired, InputRequired, Length, Optio
 
 from portal import catalog
 from portal.booking.models import KIND_LABELS, KINDS, PLACE_LABELS, PLACES
+from portal.web.formats import countries
 from portal.web.forms import Form, has_letter, nfc, plain_text, strip, valid_email, valid_phone
 
 
@@ -33,11 +32,9 @@ def valid_postal_code(form, field):
 
 
 def country_choices():
-    """Every country by its two-letter code, named in the page's language, Norway first."""
-    names = Locale.parse(str(get_locale() or "nb")).territories
-    codes = sorted((c for c in names if len(c) == 2 and c.isalpha() and c not in ("ZZ", "EU", "UN", "EZ", "QO")),
-                   key=lambda c: names[c])
-    return [SelectChoice("NO", names["NO"])] + [SelectChoice(c, names[c]) for c in codes if c != "NO"]
+    """Every country by its two-letter code, named in the page's language: Norway and the
+    Nordic countries first, then A to Z."""
+    return [SelectChoice(code, name) for code, name in countries()]
 
 
 def _name():

@@ -4,7 +4,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from flask import current_app
-from flask_babel import format_date, format_decimal
+from flask_babel import format_decimal
 from flask_babel import lazy_gettext as _l
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from peewee import IntegrityError
@@ -24,6 +24,7 @@ from portal.candidates.models import (
 from portal.db import db, utcnow
 from portal.documents.models import Document
 from portal.people.models import Person
+from portal.web.formats import country_name, format_when
 
 INVITE_MAX_AGE = 60 * 60 * 24 * 30  # an invitation link works for 30 days
 
@@ -128,6 +129,13 @@ def rows(person, section):
 
 
 
+def remember_language(person, locale):
+    """Write to the person in this language from now on (e-mails rendered later, e.g. reminders)."""
+    if person.locale != locale:
+        Person.update(locale=locale).where(Person.id == person.id).execute()
+        person.locale = locale
+
+
 def save_row(person, section, form, row=None):
     """Create or update one row from a validated form; audited and touching last contact."""
     if not person.is_candidate:
@@ -176,7 +184,7 @@ def display_value(field, value):
     if choices:
         return str(choices.get(value, value))
     if isinstance(value, date):
-        return format_date(value, "long")
+        return format_when(value, "date")
     if isinstance(value, int):
         return format_decimal(value)
     return str(value)
@@ -207,6 +215,13 @@ def deletion_date(person, retention=catalog.AFTER_LAST_CONTACT):
         return start.replace(year=start.year + retention.years, day=28)
 
 
+def _shown(column, value):
+    """A held value as the person reads it: countries by name, dates in their language."""
+    if column in ("country", "typed_country"):
+        return country_name(value)
+    return str(display_value(None, value))
+
+
 def _held(person, category, profile):
     held = []
     by_model = {}
@@ -215,7 +230,7 @@ def _held(person, category, profile):
         by_model.setdefault(model_name, []).append(column)
     for model_name, columns in by_model.items():
         if model_name == "Person":
-            held += [str(getattr(person, c)) for c in columns if getattr(person, c)]
+            held += [_shown(c, getattr(person, c)) for c in columns if getattr(person, c)]
         elif model_name == "Profile":
             held += [display_value(_profile_field(c), getattr(profile, c))
                      for c in columns if profile is not None and getattr(profile, c) not in (None, "")]
@@ -225,7 +240,7 @@ def _held(person, category, profile):
         else:
             model = _model(model_name)
             for row in model.select().where(model.person == person.id).order_by(model.id):
-                shown = " · ".join(str(display_value(None, getattr(row, c)))
+                shown = " · ".join(_shown(c, getattr(row, c))
                                    for c in columns if getattr(row, c) not in (None, ""))
                 if shown:  # e.g. a booking whose typed details matched what we hold
                     held.append(shown)
@@ -233,8 +248,13 @@ def _held(person, category, profile):
 
 
 def overview(person):
-    """Per catalog category: what we hold, why, on what basis, until when, and who received it."""
+    """Per catalog category: what we hold, why, on what basis, until when, and who received it.
+
+    A purpose that needs consent is listed (under "Consent") only while the consent stands.
+    """
+    from portal.consent.actions import given  # consent records touch the person (circular)
     profile = Profile.get_or_none(Profile.person == person.id)
+    consented = given(person)
     groups = []
     for category in catalog.CATEGORIES:
         is_open = category.stage == catalog.BOOKING or person.is_candidate
@@ -242,8 +262,10 @@ def overview(person):
             "category": category,
             "open": is_open,
             "held": _held(person, category, profile) if is_open else [],
-            "purposes": [catalog.PURPOSES[p].label for p in category.purposes],
-            "basis": catalog.LEGAL_BASES[category.basis],
+            "purposes": [p.label for p in catalog.purposes_in_force(category, consented)],
+            # [(basis label, [purpose labels])]: each purpose under the basis it rests on.
+            "bases": [(catalog.LEGAL_BASES[basis], [p.label for p in purposes]) for basis, purposes
+                      in catalog.by_basis(catalog.purposes_in_force(category, consented))],
             "retention": category.retention,
             "delete_on": deletion_date(person, category.retention)
             if category.retention.after == "last_contact_at" else None,
