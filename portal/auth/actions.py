@@ -279,6 +279,8 @@ def reset_password(token, password):
         if consume_token(RESET, token) is None:
             raise AccountError(_l("This link has expired or has been used already."))
         _set_password(row.user, password, "account.password_reset")
+    from portal.auth import throttle
+    throttle.lift_lock(row.user.email)  # the owner proved who they are: any browser may log in
     return row.user
 
 

@@ -1,10 +1,10 @@
 """Log in and out, register, reset a password, re-authenticate, change e-mail and password."""
 from flask import Blueprint, current_app, flash, redirect, request, session, url_for
-from flask_babel import get_locale
+from flask_babel import format_time, get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 
-from portal.auth import actions
+from portal.auth import actions, throttle
 from portal.auth.forms import (EmailChangeForm, EmptyForm, ForgotPasswordForm, LoginForm, NewPasswordForm,
                                ReauthForm, RegisterForm)
 from portal.auth.guard import public, roles
@@ -13,14 +13,6 @@ from portal.web.render import render
 from portal.web.views import safe_next
 
 bp = Blueprint("auth", __name__)
-
-
-def _login_failed():
-    return getattr(request, "_login_failed", False)
-
-
-def _account_key():
-    return "login:" + actions.normalize_email(request.form.get("email", ""))
 
 
 def home_for(user):
@@ -37,20 +29,41 @@ def begin_session(user):
     login_user(user)
 
 
+def _locked(attempt, message):
+    """The answer when the attempts are used up: when to try again, and the way out by reset."""
+    return render("auth/locked.html", status=429, message=message,
+                  retry_at=format_time(attempt.retry_at, "HH:mm"))
+
+
+def _trust_this_browser(response, user, device):
+    """Give the browser that just logged in its device cookie (its own allowance next time)."""
+    cfg = current_app.config
+    response.set_cookie(throttle.DEVICE_COOKIE, throttle.device_cookie(user.email, device),
+                        max_age=int(throttle.DEVICE_MAX_AGE.total_seconds()), httponly=True,
+                        samesite="Lax", secure=cfg["SESSION_COOKIE_SECURE"])
+    return response
+
+
 @bp.route("/login", methods=["GET", "POST"])
 @public
 @limiter.limit(lambda: current_app.config["LOGIN_LIMIT_PER_IP"], methods=["POST"])
-@limiter.limit(lambda: current_app.config["LOGIN_LIMIT_PER_ACCOUNT"], methods=["POST"],
-               key_func=_account_key, deduct_when=lambda response: _login_failed())
 def login():
     """Show the login form and log the person in."""
     form = LoginForm(next=request.args.get("next", ""))
     if form.validate_on_submit():
-        user = actions.authenticate(form.email.data, form.password.data)
+        email = form.email.data
+        device = throttle.trusted_device(email, request.cookies.get(throttle.DEVICE_COOKIE))
+        # Counted before the password is checked: guesses sent at once cannot slip through.
+        attempt = throttle.login_attempt(email, device)
+        if not attempt.allowed:
+            return _locked(attempt, _("There have been too many attempts to log in to this "
+                                      "account from browsers it has not been used in before."))
+        user = actions.authenticate(email, form.password.data)
         if user is not None:
+            throttle.login_succeeded(email, device)
             begin_session(user)
-            return redirect(safe_next(form.next.data, home_for(user)))
-        request._login_failed = True
+            return _trust_this_browser(redirect(safe_next(form.next.data, home_for(user))),
+                                       user, device)
         # The same words whether the account is unknown or the password wrong.
         form.password.errors.append(_("The e-mail address or password is wrong."))
     return render("auth/login.html", form=form)
@@ -178,17 +191,16 @@ def reset_password(token):
 
 @bp.route("/reauth", methods=["GET", "POST"])
 @roles("candidate", "staff", "admin")
-@limiter.limit(lambda: current_app.config["LOGIN_LIMIT_PER_ACCOUNT"], methods=["POST"],
-               key_func=lambda: f"reauth:{current_user.get_id()}",
-               deduct_when=lambda response: _login_failed())
 def reauth():
     """Ask for the password again before a sensitive action."""
     form = ReauthForm(next=request.args.get("next", ""))
     if form.validate_on_submit():
+        attempt = throttle.reauth_attempt(current_user)
+        if not attempt.allowed:
+            return _locked(attempt, _("You have given the wrong password too many times."))
         if actions.authenticate(current_user.email, form.password.data) is not None:
             actions.mark_fresh(current_user)
             return redirect(safe_next(form.next.data, home_for(current_user)))
-        request._login_failed = True
         form.password.errors.append(_("The password is wrong."))
     return render("auth/reauth.html", form=form, status=400 if form.errors else 200)
 
