@@ -193,9 +193,14 @@ def _email_taken(email, except_person=None):
 
 
 def start_registration(name, email, locale):
-    """E-mail a verification link, or "you already have an account": the same answer either way."""
+    """E-mail a verification link, or "you already have an account": the same answer either way.
+
+    Raises TooManyMails (portal/mail/limits.py) when the address has had enough e-mails.
+    """
     from portal.mail.actions import queue_email
+    from portal.mail.limits import ensure_mail_allowed
     from portal.web.links import external_url
+    ensure_mail_allowed(email)
     with db.atomic():
         if User.select().where(User.email == email).exists():
             queue_email(email, _l("You already have an account"), "auth/email/already_registered",
@@ -236,9 +241,14 @@ def accept_invite(person, password):
 
 
 def request_password_reset(email, locale):
-    """E-mail a reset link to a known address, a short note to an unknown one: same answer."""
+    """E-mail a reset link to a known address, a short note to an unknown one: same answer.
+
+    Raises TooManyMails when the address has had enough e-mails, known or not.
+    """
     from portal.mail.actions import queue_email
+    from portal.mail.limits import ensure_mail_allowed
     from portal.web.links import external_url
+    ensure_mail_allowed(email)
     user = User.get_or_none(User.email == email)
     with db.atomic():
         if user is None or not user.active:
@@ -293,9 +303,14 @@ def change_password(user, password):
 
 
 def request_email_change(user, new_email, locale):
-    """Send a confirmation link to the new address; nothing changes until it is followed."""
+    """Send a confirmation link to the new address; nothing changes until it is followed.
+
+    Raises TooManyMails when the new address has had enough e-mails.
+    """
     from portal.mail.actions import queue_email
+    from portal.mail.limits import ensure_mail_allowed
     from portal.web.links import external_url
+    ensure_mail_allowed(new_email)
     with db.atomic():
         if _email_taken(new_email, except_person=user.person_id):
             # The requester learns nothing; the owner of the address hears about it.

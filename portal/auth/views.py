@@ -9,6 +9,7 @@ from portal.auth.forms import (EmailChangeForm, EmptyForm, ForgotPasswordForm, L
                                ReauthForm, RegisterForm)
 from portal.auth.guard import public, roles
 from portal.extensions import limiter, login_manager
+from portal.mail.limits import TooManyMails
 from portal.web.render import render
 from portal.web.views import safe_next
 
@@ -102,7 +103,11 @@ def register():
         if email is None:
             form.email.errors.append(_("Enter a valid e-mail address, like name@example.no."))
         else:
-            actions.start_registration(form.name.data.strip(), email, _locale())
+            try:
+                actions.start_registration(form.name.data.strip(), email, _locale())
+            except TooManyMails as exc:
+                form.email.errors.append(exc.message)
+                return render("auth/register.html", form=form, status=429)
             # The same page whether the address is known or not (ASVS 6.3.8).
             return render("auth/check_email.html", email=email)
     return render("auth/register.html", form=form, status=400 if form.errors else 200)
@@ -160,7 +165,11 @@ def forgot_password():
         if email is None:
             form.email.errors.append(_("Enter a valid e-mail address, like name@example.no."))
         else:
-            actions.request_password_reset(email, _locale())
+            try:
+                actions.request_password_reset(email, _locale())
+            except TooManyMails as exc:
+                form.email.errors.append(exc.message)
+                return render("auth/forgot_password.html", form=form, status=429)
             return render("auth/check_email.html", email=email)
     return render("auth/forgot_password.html", form=form, status=400 if form.errors else 200)
 
@@ -245,7 +254,11 @@ def change_email():
         elif email == current_user.email:
             form.email.errors.append(_("This is already your e-mail address."))
         else:
-            actions.request_email_change(current_user, email, _locale())
+            try:
+                actions.request_email_change(current_user, email, _locale())
+            except TooManyMails as exc:
+                form.email.errors.append(exc.message)
+                return render("auth/change_email.html", form=form, status=429)
             return render("auth/check_email.html", email=email)
     return render("auth/change_email.html", form=form, status=400 if form.errors else 200)
 
