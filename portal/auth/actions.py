@@ -210,7 +210,7 @@ def start_registration(name, email, locale):
         token = issue_token(REGISTER, email,
                             timedelta(hours=current_app.config["VERIFY_TOKEN_HOURS"]), name=name)
         queue_email(email, _l("Confirm your e-mail address"), "auth/email/verify", locale,
-                    url=external_url("auth.verify", token=token), person_name=name,
+                    url=external_url("auth.verify", token=token),
                     hours=current_app.config["VERIFY_TOKEN_HOURS"])
 
 

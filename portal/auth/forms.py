@@ -3,6 +3,8 @@ from flask_wtf import FlaskForm
 from wtforms import EmailField, HiddenField, PasswordField, StringField
 from wtforms.validators import DataRequired, Length
 
+from portal.booking.forms import one_line_name
+
 
 class LoginForm(FlaskForm):
     email = EmailField(_l("E-mail address"), validators=[
@@ -18,7 +20,7 @@ class EmptyForm(FlaskForm):
 
 class RegisterForm(FlaskForm):
     name = StringField(_l("Full name"), validators=[
-        DataRequired(_l("Enter your name.")), Length(max=200)])
+        DataRequired(_l("Enter your name.")), Length(max=200), one_line_name])
     email = EmailField(_l("E-mail address"), validators=[
         DataRequired(_l("Enter your e-mail address.")), Length(max=254)])
 

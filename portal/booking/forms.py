@@ -33,6 +33,30 @@ def plain_text(form, field):
         raise ValidationError(_l("Remove the angle brackets: code and markup are not allowed here."))
 
 
+_LINE_BREAKS = frozenset("\n\r\v\f\x1c\x1d\x1e\x85\u2028\u2029")
+_SCHEME = re.compile(r"[a-z][a-z0-9+.-]*:/|(?<![a-z])(javascript|data|mailto|file):")
+_WWW = re.compile(r"(?<![a-z0-9])www\d*\.")
+_DOMAIN_WITH_PATH = re.compile(r"[a-z0-9-]\.[a-z]{2,}[/?#:]")
+_TOP_LEVEL_DOMAINS = ("com|net|org|info|biz|io|co|me|no|se|dk|fi|is|de|uk|eu|ru|cn|nl|fr|es|it|"
+                      "pl|us|ca|xyz|top|online|site|app|dev|link|click|shop|store|live|ly|gl|"
+                      "to|tk|ml|ga|cf|gq|cc|tv|ws|su|in|ai")
+_DOMAIN = re.compile(rf"[a-z0-9-]\.({_TOP_LEVEL_DOMAINS})(?![a-z0-9-])")
+
+
+def one_line_name(form, field):
+    """A person's name: one line, and no web address, link or e-mail address in it.
+
+    Names reach the agency's pages and e-mails; a name must not be able to carry a paragraph or
+    a link there. Look-alike characters (a full-width dot) are folded before looking.
+    """
+    value = field.data or ""
+    if any(c in _LINE_BREAKS for c in value):
+        raise ValidationError(_l("Write the name on one line."))
+    folded = unicodedata.normalize("NFKC", value).casefold()
+    if "@" in folded or any(p.search(folded) for p in (_SCHEME, _WWW, _DOMAIN_WITH_PATH, _DOMAIN)):
+        raise ValidationError(_l("A name cannot contain a web address or link."))
+
+
 def has_letter(form, field):
     if not any(unicodedata.category(c).startswith("L") for c in field.data or ""):
         raise ValidationError(_l("Write your name with letters."))
@@ -80,7 +104,7 @@ def _name():
     return StringField(_l("Full name"), filters=[_strip, _nfc], validators=[
         DataRequired(_l("Enter your name.")),
         Length(max=200, message=_l("The name can be at most 200 characters.")),
-        plain_text, has_letter], render_kw={"autocomplete": "name", "maxlength": 200})
+        one_line_name, plain_text, has_letter], render_kw={"autocomplete": "name", "maxlength": 200})
 
 
 def _street():
@@ -181,7 +205,8 @@ for _column in catalog.columns_of("Person", catalog.BOOKING):
 
 class ConsultantForm(FlaskForm):
     name = StringField(_l("Name"), filters=[_strip], validators=[
-        DataRequired(_l("Enter the consultant's name.")), Length(max=200), plain_text])
+        DataRequired(_l("Enter the consultant's name.")), Length(max=200), one_line_name,
+        plain_text])
     email = EmailField(_l("E-mail address"), filters=[_strip], validators=[
         DataRequired(_l("Enter the consultant's e-mail address.")), Length(max=254), plain_text,
         valid_email])

@@ -8,6 +8,7 @@ from wtforms import DateField, EmailField, IntegerField, SelectField, StringFiel
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional, ValidationError
 
+from portal.booking.forms import one_line_name
 from portal.candidates.models import CEFR_LEVELS
 
 EARLIEST = date(1900, 1, 1)
@@ -119,7 +120,7 @@ class WorkExperienceForm(RowForm):
 
 class ReferenceForm(RowForm):
     name = StringField(_l("Name"), validators=[
-        DataRequired(_l("Enter the reference's name.")), Length(max=200)])
+        DataRequired(_l("Enter the reference's name.")), Length(max=200), one_line_name])
     relation = StringField(_l("How you know each other"), validators=[Length(max=200)])
     email = EmailField(_l("E-mail address"), validators=[
         Optional(), Length(max=254), Email(_l("Enter a valid e-mail address."))])
