@@ -54,6 +54,8 @@ def create_app(config=None):
 
     from portal.auth import guard, views as auth_views
     from portal.web import errors
+    from portal.web.links import redact_request_logs
+    redact_request_logs(app)
     guard.init_app(app)
     auth_views.init_app(app)
     errors.init_app(app)

@@ -10,6 +10,7 @@ from portal.auth.forms import (EmailChangeForm, EmptyForm, ForgotPasswordForm, L
 from portal.auth.guard import public, roles
 from portal.extensions import limiter, login_manager
 from portal.mail.limits import TooManyMails
+from portal.web.links import kept_token, leave_token_url
 from portal.web.render import render
 from portal.web.views import safe_next
 
@@ -130,27 +131,37 @@ def _create_account(email, create):
 
 
 @bp.route("/register/verify/<token>", methods=["GET", "POST"])
+@bp.route("/register/verify/link/<handle>", methods=["GET", "POST"])
 @public
-def verify(token):
+def verify(token=None, handle=None):
     """Let a proven address choose a password; the account and person are created then."""
+    token = token or kept_token(actions.REGISTER, handle)
     row = actions.peek_token(actions.REGISTER, token)
     if row is None:
         return _expired()
+    handle, response = leave_token_url(actions.REGISTER, token, handle)
+    if response is not None:
+        return response
     return _create_account(row.email, lambda password: actions.complete_registration(
         token, password, _locale()))
 
 
 @bp.route("/register/invite/<token>", methods=["GET", "POST"])
+@bp.route("/register/invite/link/<handle>", methods=["GET", "POST"])
 @public
-def accept_invite(token):
+def accept_invite(token=None, handle=None):
     """Create an account for the person the booking e-mail's invitation was sent to."""
     from portal.candidates.actions import person_from_invite
+    token = token or kept_token("invite", handle)
     person = person_from_invite(token)
     if person is None:
         return _expired()
     if actions.User.select().where(actions.User.person == person.id).exists():
         flash(_("You already have an account. Log in below."), "info")
         return redirect(url_for("auth.login"))
+    handle, response = leave_token_url("invite", token, handle)
+    if response is not None:
+        return response
     return _create_account(person.email, lambda password: actions.accept_invite(person, password))
 
 
@@ -175,12 +186,17 @@ def forgot_password():
 
 
 @bp.route("/password/reset/<token>", methods=["GET", "POST"])
+@bp.route("/password/reset/link/<handle>", methods=["GET", "POST"])
 @public
-def reset_password(token):
+def reset_password(token=None, handle=None):
     """Choose a new password from a reset link; then log in again."""
+    token = token or kept_token(actions.RESET, handle)
     row = actions.peek_token(actions.RESET, token)
     if row is None:
         return _expired()
+    handle, response = leave_token_url(actions.RESET, token, handle)
+    if response is not None:
+        return response
     form = NewPasswordForm()
     if form.validate_on_submit():
         try:
@@ -264,12 +280,17 @@ def change_email():
 
 
 @bp.route("/account/email/confirm/<token>", methods=["GET", "POST"])
+@bp.route("/account/email/confirm/link/<handle>", methods=["GET", "POST"])
 @public
-def confirm_email(token):
+def confirm_email(token=None, handle=None):
     """Confirm the new e-mail address with the link sent to it."""
+    token = token or kept_token(actions.CHANGE_EMAIL, handle)
     row = actions.peek_token(actions.CHANGE_EMAIL, token)
     if row is None:
         return _expired()
+    handle, response = leave_token_url(actions.CHANGE_EMAIL, token, handle)
+    if response is not None:
+        return response
     form = EmptyForm()
     if form.validate_on_submit():
         try:
