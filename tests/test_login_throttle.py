@@ -101,6 +101,8 @@ def test_thirty_reauthentications_at_once_check_at_most_five_passwords(app, clie
     assert statuses.count(429) >= 25
     refused = client.post("/reauth", data={"password": PASSWORD, "next": "/account"})
     assert refused.status_code == 429
+    text = refused.get_data(as_text=True)
+    assert "Du har skrevet feil passord for mange ganger. Prøv igjen kl." in text
     assert hasher.checked <= 5
 
 

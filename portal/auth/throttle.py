@@ -8,6 +8,7 @@ against the browser's own allowance (LOGIN_LIMIT_PER_DEVICE); every other browse
 account's allowance for untrusted devices (LOGIN_LIMIT_PER_ACCOUNT). A password reset lifts the
 account's lock.
 """
+import hashlib
 import secrets
 from datetime import timedelta
 
@@ -22,7 +23,8 @@ DEVICE_MAX_AGE = timedelta(days=365)
 
 
 def _serializer():
-    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="device-cookie")
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="device-cookie",
+                                  signer_kwargs={"digest_method": hashlib.sha256})
 
 
 def account_key(email):

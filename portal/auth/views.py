@@ -31,9 +31,9 @@ def begin_session(user):
     login_user(user)
 
 
-def _locked(attempt, message):
+def _locked(attempt, message, offer_reset=True):
     """The answer when the attempts are used up: when to try again, and the way out by reset."""
-    return render("auth/locked.html", status=429, message=message,
+    return render("auth/locked.html", status=429, message=message, offer_reset=offer_reset,
                   retry_at=format_time(attempt.retry_at, "HH:mm"))
 
 
@@ -222,7 +222,8 @@ def reauth():
     if form.validate_on_submit():
         attempt = throttle.reauth_attempt(current_user)
         if not attempt.allowed:
-            return _locked(attempt, _("You have given the wrong password too many times."))
+            return _locked(attempt, _("You have given the wrong password too many times."),
+                           offer_reset=False)
         if actions.authenticate(current_user.email, form.password.data) is not None:
             actions.mark_fresh(current_user)
             return redirect(safe_next(form.next.data, home_for(current_user)))
