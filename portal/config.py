@@ -45,6 +45,8 @@ class Config:
 
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI") or REDIS_URL
     RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
+    # A Redis that does not answer must not hold up a login: fail over to memory within a second.
+    RATELIMIT_STORAGE_OPTIONS = {"socket_timeout": 1, "socket_connect_timeout": 1}
     RATELIMIT_HEADERS_ENABLED = False
     LOGIN_LIMIT_PER_IP = os.environ.get("LOGIN_LIMIT_PER_IP", "20 per minute")
     # Password attempts are counted before the password is checked (portal/auth/throttle.py):

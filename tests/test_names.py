@@ -4,7 +4,7 @@ import pytest
 
 from portal.auth.models import AccountToken
 from portal.booking.models import Consultant
-from portal.candidates.models import Person, Reference
+from portal.candidates.models import Reference
 from tests.factories import make_person
 
 ONE_LINE = "Skriv navnet på én linje."
