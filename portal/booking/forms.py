@@ -17,7 +17,7 @@ from wtforms.validators import AnyOf, DataRequired, InputRequired, Length, Optio
 from portal import catalog
 from portal.booking.models import KIND_LABELS, KINDS, PLACE_LABELS, PLACES
 from portal.web.formats import countries
-from portal.web.forms import Form, has_letter, nfc, plain_text, strip, valid_email, valid_phone
+from portal.web.forms import Form, has_letter, nfc, one_line_name, plain_text, strip, valid_email, valid_phone
 
 
 def valid_postal_code(form, field):
@@ -41,7 +41,7 @@ def _name():
     return StringField(_l("Full name"), filters=[strip, nfc], validators=[
         DataRequired(_l("Enter your name.")),
         Length(max=200, message=_l("The name can be at most 200 characters.")),
-        plain_text, has_letter], render_kw={"autocomplete": "name", "maxlength": 200})
+        one_line_name, plain_text, has_letter], render_kw={"autocomplete": "name", "maxlength": 200})
 
 
 def _street():
@@ -141,7 +141,8 @@ for _column in catalog.columns_of("Person", catalog.BOOKING):
 
 class ConsultantForm(Form):
     name = StringField(_l("Name"), filters=[strip], validators=[
-        DataRequired(_l("Enter the consultant's name.")), Length(max=200), plain_text])
+        DataRequired(_l("Enter the consultant's name.")), Length(max=200), one_line_name,
+        plain_text])
     email = EmailField(_l("E-mail address"), filters=[strip], validators=[
         DataRequired(_l("Enter the consultant's e-mail address.")), Length(max=254), plain_text,
         valid_email])

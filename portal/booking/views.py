@@ -25,6 +25,7 @@ from portal.booking.models import (
 )
 from portal.extensions import limiter
 from portal.web.forms import EmptyForm
+from portal.web.links import kept_token, leave_token_url
 from portal.web.render import render
 
 bp = Blueprint("booking", __name__)
@@ -103,9 +104,11 @@ def _link_problem(problem):
 
 
 @bp.route("/book/cancel/<token>", methods=["GET", "POST"])
+@bp.route("/book/cancel/link/<handle>", methods=["GET", "POST"])
 @public
-def cancel(token):
+def cancel(token=None, handle=None):
     """Ask whether to cancel, and cancel, the booking behind a cancel link."""
+    token = token or kept_token("booking-cancel", handle) or ""
     form = EmptyForm()
     try:
         if form.validate_on_submit():
@@ -114,17 +117,25 @@ def cancel(token):
         booking = actions.booking_from_link(token, "cancel")
     except actions.LinkProblem as problem:
         return _link_problem(problem)
+    handle, response = leave_token_url("booking-cancel", token, handle)
+    if response is not None:
+        return response
     return render("booking/cancel.html", form=form, booking=booking,
                   kind=KIND_LABELS[booking.kind], place=PLACE_LABELS[booking.place])
 
 
 @bp.route("/book/move/<token>", methods=["GET", "POST"])
+@bp.route("/book/move/link/<handle>", methods=["GET", "POST"])
 @public
-def move(token):
+def move(token=None, handle=None):
     """Show other free times, and move the booking behind a move link to one of them."""
+    token = token or kept_token("booking-move", handle) or ""
     form = SlotForm()
     try:
         booking = actions.booking_from_link(token, "move")
+        handle, response = leave_token_url("booking-move", token, handle)
+        if response is not None:
+            return response
         status = 200
         if form.validate_on_submit():
             try:
@@ -142,9 +153,9 @@ def move(token):
     except actions.LinkProblem as problem:
         return _link_problem(problem)
     return render("booking/move.html", fragment="slots", status=status, form=form, booking=booking,
-                  token=token, kind=KIND_LABELS[booking.kind],
+                  handle=handle, kind=KIND_LABELS[booking.kind],
                   place=PLACE_LABELS[booking.place],
-                  **_slot_context(_week(), "booking.move", "booking.move", token=token))
+                  **_slot_context(_week(), "booking.move", "booking.move", handle=handle))
 
 
 # --- Staff -------------------------------------------------------------------------------------

@@ -1,8 +1,12 @@
 """Rules about a person's stage, the invitation to create an account, and the profile."""
+import base64
 import hashlib
+import hmac
+import json
 from dataclasses import dataclass
 from datetime import date
 
+from cryptography.fernet import Fernet, InvalidToken
 from flask import current_app
 from flask_babel import format_decimal
 from flask_babel import lazy_gettext as _l
@@ -40,31 +44,62 @@ def open_candidate_stage(person, reason):
     return True
 
 
-def _invite_serializer():
-    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="candidate-invite")
+def _secret(purpose):
+    return hmac.new(current_app.config["SECRET_KEY"].encode(), purpose.encode(),
+                    hashlib.sha256).digest()
 
 
-def _email_digest(email):
-    # The link names the address it was sent to without spelling it out in the URL (logs).
-    return hashlib.sha256(email.encode()).hexdigest()[:32]
+def _invite_box():
+    """Fernet (AES and HMAC-SHA256) under a key derived from SECRET_KEY: the link carries the
+    person's id unreadably and cannot be forged or altered."""
+    return Fernet(base64.urlsafe_b64encode(_secret("candidate-invite-v2")))
+
+
+def _address_mac(email):
+    """An HMAC of the address with the secret key: no list of guessed addresses finds it."""
+    return hmac.new(_secret("candidate-invite-address"), email.encode(),
+                    hashlib.sha256).hexdigest()[:32]
 
 
 def invite_path(person):
-    """The path of the signed link that lets this person create an account (no login needed)."""
-    token = _invite_serializer().dumps({"p": person.id, "e": _email_digest(person.email)})
-    return "/register/invite/" + token
+    """The path of the signed link that lets this person create an account (no login needed).
+
+    The token reveals nothing: no id, no hash of the address; it names the address it was sent
+    to, so it stops working when the person's address changes, and expires after 30 days.
+    """
+    data = json.dumps({"p": person.id, "e": _address_mac(person.email)}).encode()
+    return "/register/invite/" + _invite_box().encrypt(data).decode().rstrip("=")
 
 
 def person_from_invite(token):
     """The person an invitation token was made for, or None when it is forged, old or stale."""
+    token = token or ""
     try:
-        data = _invite_serializer().loads(token, max_age=INVITE_MAX_AGE)
-    except (BadSignature, SignatureExpired):
+        data = json.loads(_invite_box().decrypt(token + "=" * (-len(token) % 4),
+                                                ttl=INVITE_MAX_AGE))
+        mac = _address_mac
+    except (InvalidToken, ValueError, TypeError):
+        data, mac = _legacy_invite(token), _legacy_email_digest
+    if not isinstance(data, dict):
         return None
     person = Person.get_or_none(Person.id == data.get("p"))
-    if person is None or _email_digest(person.email) != data.get("e"):
+    if person is None or not hmac.compare_digest(mac(person.email), str(data.get("e"))):
         return None
     return person
+
+
+# Links sent before the invitation token was encrypted (a readable id and an unsalted SHA-256
+# of the address) keep working until they expire: remove these two 30 days after deploying.
+def _legacy_invite(token):
+    try:
+        return URLSafeTimedSerializer(current_app.config["SECRET_KEY"],
+                                      salt="candidate-invite").loads(token, max_age=INVITE_MAX_AGE)
+    except (BadSignature, SignatureExpired):
+        return None
+
+
+def _legacy_email_digest(email):
+    return hashlib.sha256(email.encode()).hexdigest()[:32]
 
 
 # --- The candidate's profile: sections, rows, and what the agency holds ---------------------
