@@ -102,8 +102,10 @@ def book():
         pending = pendings.live(session.get(PENDING))
         if request.args.get("edit") and pending is not None:
             return _book_page(_typed_form(_pending_values(pending)))
-        held = {c: getattr(person, c) for c in catalog.columns_of("Person", catalog.BOOKING)}
-        return _book_page(_typed_form(held) if person is not None else BookingForm())
+        if person is None:
+            return _book_page(BookingForm())
+        return _book_page(_typed_form({c: getattr(person, c)
+                                       for c in catalog.columns_of("Person", catalog.BOOKING)}))
     form = BookingForm()
     if person is not None:
         form.email.raw_data, form.email.data = [person.email], person.email  # always their own
