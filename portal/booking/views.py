@@ -1,13 +1,14 @@
 """The public booking page, the cancel and move links, and staff availability and attendance."""
-from flask import Blueprint, current_app, flash, make_response, redirect, request, session, url_for
+from flask import Blueprint, abort, current_app, flash, make_response, redirect, request, session, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from playhouse.flask_utils import get_object_or_404
 
 from portal import catalog
 
-from portal.auth.guard import public, staff_only
+from portal.auth.guard import public, roles, staff_only
 from portal.booking import actions, availability, schedule
 from portal.booking import pending as pendings
 from portal.booking.forms import (
@@ -28,6 +29,7 @@ from portal.booking.models import (
     WeeklyHours,
 )
 from portal.extensions import limiter
+from portal.people.actions import current_person
 from portal.verification import actions as verification
 from portal.verification.forms import CodeForm
 from portal.web.forms import EmptyForm
@@ -39,7 +41,12 @@ bp = Blueprint("booking", __name__)
 @bp.app_context_processor
 def booking_labels():
     return {"booking_kind_labels": KIND_LABELS, "booking_place_labels": PLACE_LABELS,
-            "booking_field_labels": FIELD_LABELS}
+            "booking_field_labels": FIELD_LABELS, "booking_status_labels": STATUS_LABELS,
+            "booking_typed_offers": actions.typed_offers}
+
+
+STATUS_LABELS = {"booked": _l("Booked"), "attended": _l("Held"), "no_show": _l("Did not come"),
+                 "cancelled": _l("Cancelled")}
 
 
 def _week():
@@ -280,6 +287,100 @@ def move(token):
                   token=token, kind=KIND_LABELS[booking.kind],
                   place=PLACE_LABELS[booking.place],
                   **_slot_context(_week(), "booking.move", "booking.move", token=token))
+
+
+# --- A logged-in candidate's own bookings (/account/bookings) ---------------------------------
+
+@bp.route("/account/bookings")
+@roles("candidate")
+def own_bookings():
+    """Show the person's bookings, with cancel and move for those still to come."""
+    person = current_person()
+    upcoming, earlier = actions.own_bookings(person)
+    return render("booking/own_bookings.html", person=person, upcoming=upcoming, earlier=earlier,
+                  button=EmptyForm())
+
+
+def _own_changed(action, booking_id, *args):
+    try:
+        return action(booking_id, current_person(), *args)
+    except LookupError:
+        abort(404)
+
+
+@bp.route("/account/bookings/<int:booking_id>/cancel", methods=["POST"])
+@roles("candidate")
+def cancel_own(booking_id):
+    """Cancel one of the person's own bookings."""
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    try:
+        _own_changed(actions.cancel_own, booking_id)
+    except actions.ChangeProblem as problem:
+        flash(problem.message, "error")
+    else:
+        flash(_("Your booking has been cancelled. The time is free for others again."), "success")
+    return redirect(url_for("booking.own_bookings"))
+
+
+@bp.route("/account/bookings/<int:booking_id>/move", methods=["GET", "POST"])
+@roles("candidate")
+def move_own(booking_id):
+    """Show other free times, and move one of the person's own bookings to one of them."""
+    person = current_person()
+    booking = get_object_or_404(Booking, (Booking.id == booking_id) & (Booking.person == person.id))
+    form = SlotForm()
+    status = 200
+    if form.validate_on_submit():
+        try:
+            _own_changed(actions.move_own, booking_id, form.slot.data)
+        except actions.ChangeProblem as problem:
+            flash(problem.message, "error")
+            return redirect(url_for("booking.own_bookings"))
+        except schedule.SlotProblem as problem:
+            form.slot.errors = [problem.message]
+            form.slot.data = ""
+            status = 409 if problem.code == "taken" else 422
+        else:
+            flash(_("Your booking has been moved. We have sent you a new confirmation."), "success")
+            return redirect(url_for("booking.own_bookings"))
+    elif request.method == "POST":
+        status = 422
+    if booking.status != "booked":
+        flash(actions.ChangeProblem("used").message, "error")
+        return redirect(url_for("booking.own_bookings"))
+    return render("booking/move.html", fragment="slots", status=status, form=form, booking=booking,
+                  action=url_for("booking.move_own", booking_id=booking.id, week=_week()),
+                  **_slot_context(_week(), "booking.move_own", "booking.move_own",
+                                  booking_id=booking.id))
+
+
+def _back():
+    """Back to the page the offer was answered on: the overview or the bookings page."""
+    if request.form.get("back") == "account":
+        return redirect(url_for("candidates.account"))
+    return redirect(url_for("booking.own_bookings"))
+
+
+@bp.route("/account/bookings/<int:booking_id>/typed/apply", methods=["POST"])
+@roles("candidate")
+def apply_typed(booking_id):
+    """Use the details typed at a booking for what we hold."""
+    if EmptyForm().validate_on_submit():
+        _own_changed(actions.apply_typed, booking_id)
+        flash(_("Thank you. We now hold what you typed at that booking."), "success")
+    return _back()
+
+
+@bp.route("/account/bookings/<int:booking_id>/typed/dismiss", methods=["POST"])
+@roles("candidate")
+def dismiss_typed(booking_id):
+    """Keep what we hold and delete the details typed at a booking."""
+    if EmptyForm().validate_on_submit():
+        _own_changed(actions.dismiss_typed, booking_id)
+        flash(_("Done. We keep what we held, and what you typed at that booking is deleted."),
+              "success")
+    return _back()
 
 
 # --- Staff -------------------------------------------------------------------------------------
