@@ -59,6 +59,10 @@ def test_the_form_sends_a_code_and_keeps_only_a_pending_entry(client, consultant
 
 def test_the_code_step_appears_in_place_with_htmx(client, consultant, free_slot, outbox):
     hx = {"HX-Request": "true"}
+    invalid = client.post("/book", data=booking_form(free_slot().id, name=""), headers=hx)
+    text = invalid.get_data(as_text=True)  # htmx swaps only 2xx: the form with its messages
+    assert invalid.status_code == 200 and text.lstrip().startswith('<form') and "<html" not in text
+    assert "Skriv inn navnet ditt." in text and PendingBooking.select().count() == 0
     response = client.post("/book", data=booking_form(free_slot().id), headers=hx)
     page = response.get_data(as_text=True)
     assert response.status_code == 200 and "<html" not in page
