@@ -11,13 +11,14 @@ import secrets
 from datetime import timedelta
 
 from flask import current_app
-from flask_babel import format_time, ngettext
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from peewee import IntegrityError
 
 from portal.db import db, utcnow
 from portal.mail.actions import queue_email
 from portal.verification.models import Challenge, CodeQuota
+from portal.web.formats import format_when
 
 CODE_MINUTES = 10
 MAX_TRIES = 3
@@ -68,7 +69,7 @@ class TooManyCodes(Exception):
 
     @property
     def message(self):
-        at = format_time(self.retry_at, "HH:mm")  # naive UTC, shown on the Oslo clock
+        at = format_when(self.retry_at, "time")  # naive UTC, shown on the Oslo clock
         return _l("We have sent as many codes to this address as we can this hour. "
                   "Try again at %(time)s.", time=at)
 

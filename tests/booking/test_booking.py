@@ -164,7 +164,7 @@ BAD = [
     ("email", "", "Skriv inn e-postadressen din."),
     ("email", "not-an-address", "Skriv inn en gyldig e-postadresse, for eksempel navn@eksempel.no."),
     ("email", "a@" + "b" * 250 + ".no", "E-postadressen kan være høyst 254 tegn."),
-    ("email", "ase@example.no\r\nBcc: x@example.no", "Fjern de usynlige kontrolltegnene."),
+    ("email", "ase@example.no\r\nBcc: x@example.no", "Skriv dette på én linje."),
     ("phone", "", "Skriv inn telefonnummeret ditt."),
     ("phone", "12", "Skriv inn et gyldig telefonnummer, for eksempel 412 34 567 eller +46 70 123 45 67."),
     ("phone", "telefon", "Skriv inn et gyldig telefonnummer, for eksempel 412 34 567 eller +46 70 123 45 67."),
