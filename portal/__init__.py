@@ -1,27 +1,16 @@
 """The candidate portal of ressursbasen.no."""
+import os
 import secrets
 from pathlib import Path
 
-from flask import Flask, has_request_context, request, session
+from flask import Flask, has_request_context, request
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from portal.config import INSTANCE, ROOT, Config, instance_secret
-
-BLUEPRINTS = (
-    "portal.web.views",
-    "portal.auth.views",
-    "portal.staff.views",
-    "portal.privacy.views",
-    "portal.candidates.views",
-    "portal.documents.views",
-    "portal.consent.views",
-    "portal.booking.views",
-)
-
-
-def select_locale():
-    lang = session.get("lang") if has_request_context() else None
-    return lang if lang in ("nb", "en") else "nb"
+from portal import db, demo, features, schema
+from portal.config import INSTANCE, ROOT, Config, base_url, instance_secret
+from portal.extensions import babel, csrf, htmx, limiter, mail
+from portal.web import formats
+from portal.web.language import select_locale, vary_on_language
 
 
 def create_app(config=None):
@@ -34,6 +23,8 @@ def create_app(config=None):
             raise RuntimeError("SECRET_KEY must be set in production")
         app.config["SECRET_KEY"] = instance_secret(Path(app.instance_path) / "secret_key",
                                                    lambda: secrets.token_urlsafe(48))
+    app.config["BASE_URL"] = base_url(app.config.get("BASE_URL"), app.config["ENV_NAME"],
+                                      os.environ.get("PORT"))
     if app.config.get("PROXY_FIX"):
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1)
     # Each feature owns its Norwegian words; portal/translations holds the shared ones.
@@ -43,29 +34,21 @@ def create_app(config=None):
 
     app.jinja_env.add_extension("jinja2.ext.do")
 
-    from portal import db
-    from portal.extensions import babel, csrf, htmx, limiter, mail
+    if app.config.get("MAIL_BACKEND") == "file":  # the development outbox, 0600 files
+        app.config["MAIL_BACKEND"] = "portal.mail.backends.EmailBackend"
+
     db.init_app(app)
     babel.init_app(app, locale_selector=select_locale, timezone_selector=lambda: "Europe/Oslo")
     csrf.init_app(app)
     htmx.init_app(app)
     limiter.init_app(app)
     mail.init_app(app)
+    features.init_app(app)
+    app.cli.add_command(schema.cli)
+    app.cli.add_command(demo.demo_data_command)
 
-    from portal.auth import guard, views as auth_views
-    from portal.web import errors
-    from portal.web.links import redact_request_logs
-    redact_request_logs(app)
-    guard.init_app(app)
-    auth_views.init_app(app)
-    errors.init_app(app)
-
-    import importlib
-    for name in BLUEPRINTS:
-        app.register_blueprint(importlib.import_module(name).bp)
-
-    from portal import demo
-    demo.init_app(app)
+    app.after_request(vary_on_language)
+    formats.init_app(app)
 
     @app.context_processor
     def layout_context():

@@ -2,6 +2,9 @@
 import os
 from datetime import timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
+
+from portal.private_files import open_private, private_dir
 
 ROOT = Path(__file__).resolve().parent.parent
 INSTANCE = Path(os.environ.get("INSTANCE_PATH", ROOT / "instance"))
@@ -18,8 +21,9 @@ class Config:
     DATABASE_URL = os.environ.get("DATABASE_URL", f"sqlite:///{INSTANCE / 'portal.sqlite3'}")
     REDIS_URL = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
     RQ_QUEUE = os.environ.get("RQ_QUEUE", "default")
-    # Where links in e-mails point; never taken from the Host header.
-    BASE_URL = os.environ.get("BASE_URL", "http://127.0.0.1:5000")
+    # Where links in e-mails point; never taken from the Host header. Required in production;
+    # in development it follows PORT (see base_url(), and `make run` exports it to every process).
+    BASE_URL = os.environ.get("BASE_URL")
 
     MAX_CONTENT_LENGTH = int(os.environ.get("MAX_CONTENT_LENGTH", 12 * 1024 * 1024))
     MAX_FORM_PARTS = 50
@@ -74,6 +78,8 @@ class Config:
     DOCUMENT_KEYS = os.environ.get("DOCUMENT_KEYS", "")
     DOCUMENT_MAX_BYTES = int(os.environ.get("DOCUMENT_MAX_BYTES", 10 * 1024 * 1024))
     DOCUMENT_QUOTA_BYTES = int(os.environ.get("DOCUMENT_QUOTA_BYTES", 40 * 1024 * 1024))
+    # Uploads (new and replacing, accepted or refused) per account per hour, counted in Redis.
+    UPLOADS_PER_HOUR = int(os.environ.get("UPLOADS_PER_HOUR", 30))
     # Account e-mails: how long the links in them work.
     VERIFY_TOKEN_HOURS = 48
     RESET_TOKEN_MINUTES = 60
@@ -91,7 +97,8 @@ class Config:
 class TestConfig(Config):
     ENV_NAME = "test"
     TESTING = True
-    SECRET_KEY = "test-secret-key-not-for-production"
+    # Only pytest uses TestConfig; production refuses to start without its own SECRET_KEY.
+    SECRET_KEY = "test-secret-key-not-for-production"  # nosec B105 # a test-only key, see above
     DATABASE_URL = os.environ.get("DATABASE_URL", "sqlite:///:memory:")
     REDIS_URL = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
     RATELIMIT_STORAGE_URI = "memory://"
@@ -100,9 +107,27 @@ class TestConfig(Config):
     SERVER_NAME = None
     SESSION_COOKIE_SECURE = False
     WTF_CSRF_SSL_STRICT = False
-    # Tests post forms directly; tests/test_foundation.py and the browser tests turn it on.
+    # Tests post forms directly; the CSRF tests (tests/test_web.py) and live_server turn it on.
     WTF_CSRF_ENABLED = False
     HSTS = False
+
+
+def base_url(configured, env_name, port=None):
+    """The address links in e-mails start with, without a trailing slash.
+
+    Production must name it; development falls back to this machine on PORT (default 5000).
+    Raises RuntimeError with a message saying what to set.
+    """
+    if not configured:
+        if env_name == "production":
+            raise RuntimeError("BASE_URL must be set in production: the address links in e-mails "
+                               "point to, e.g. BASE_URL=https://ressursbasen.no")
+        configured = f"http://127.0.0.1:{port or 5000}"
+    parts = urlsplit(configured)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise RuntimeError(f"BASE_URL must be a web address starting with https:// or http://, "
+                           f"e.g. https://ressursbasen.no (got {configured!r})")
+    return configured.rstrip("/")
 
 
 def instance_secret(path, generate):
@@ -113,10 +138,10 @@ def instance_secret(path, generate):
     """
     path = Path(path)
     if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
+        private_dir(path.parent)
         tmp = path.with_name(f".{path.name}.{os.getpid()}.{os.urandom(4).hex()}")
-        tmp.write_text(generate())
-        tmp.chmod(0o600)
+        with open_private(tmp) as f:  # 0600 from the start
+            f.write(generate().encode())
         try:
             os.link(tmp, path)
         except FileExistsError:

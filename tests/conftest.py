@@ -11,6 +11,8 @@ from werkzeug.serving import make_server
 from portal import create_app
 from portal import db as portal_db
 from portal.config import TestConfig
+from portal.features import all_models
+from portal.schema import migrate
 
 TEST_REDIS_URL = os.environ.get("TEST_REDIS_URL") or (
     os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0").rsplit("/", 1)[0] + "/15")
@@ -26,7 +28,7 @@ def database_url(tmp_path_factory):
         database.execute_sql("CREATE SCHEMA public")
     database.close()
     portal_db.db.initialize(database)
-    portal_db.migrate()
+    migrate()
     database.close()
     return url
 
@@ -73,7 +75,7 @@ def app(database_url, tmp_path, app_config):
 def _empty_tables():
     database = portal_db.db
     database.connect(reuse_if_open=True)
-    models = portal_db.all_models()
+    models = all_models()
     if database.obj.__class__.__name__.startswith("Postgres"):
         names = ", ".join(f'"{m._meta.table_name}"' for m in models)
         database.execute_sql(f"TRUNCATE {names} RESTART IDENTITY CASCADE")
@@ -180,3 +182,9 @@ def browser_type_launch_args(browser_type_launch_args):
     return {**browser_type_launch_args, "executable_path": os.environ.get("CHROMIUM", "/usr/bin/chromium"),
             "args": ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                      "--disable-background-networking", "--disable-component-update", "--disable-sync"]}
+
+
+@pytest.fixture(scope="session")
+def browser_context_args(browser_context_args):
+    """A browser that asks for Norwegian, as most visitors' do: pages follow Accept-Language."""
+    return {**browser_context_args, "locale": "nb-NO"}

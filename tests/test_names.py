@@ -8,12 +8,13 @@ from portal.candidates.models import Reference
 from tests.factories import make_person
 
 ONE_LINE = "Skriv navnet på én linje."
+ONE_LINE_FIELD = "Skriv dette på én linje."  # line breaks are refused by every one-line field
 NO_LINKS = "Et navn kan ikke inneholde en nettadresse eller lenke."
 BAD_NAMES = [
-    ("Ola\nNordmann", ONE_LINE),
-    ("Ola\r\nKlikk her for å bekrefte", ONE_LINE),
+    ("Ola\nNordmann", ONE_LINE_FIELD),
+    ("Ola\r\nKlikk her for å bekrefte", ONE_LINE_FIELD),
     ("Ola\u2028Nordmann", ONE_LINE),
-    ("Ola\u0085Nordmann", ONE_LINE),
+    ("Ola\u0085Nordmann", ONE_LINE_FIELD),
     ("Ola Nordmann http://evil.example/login", NO_LINKS),
     ("Ola HTTPS://evil.example", NO_LINKS),
     ("Besøk www.evil.no i dag", NO_LINKS),
@@ -39,7 +40,7 @@ def test_registration_refuses_multi_line_names_and_links(client, outbox, name, m
 def test_the_messages_in_english(client):
     client.post("/language", data={"lang": "en"})
     text = client.post("/register", data={"name": "Ola\nx", "email": "o@example.no"}).get_data(as_text=True)
-    assert "Write the name on one line." in text
+    assert "Write this on one line." in text
     text = client.post("/register", data={"name": "www.x.no", "email": "o@example.no"}).get_data(as_text=True)
     assert "A name cannot contain a web address or link." in text
 

@@ -8,17 +8,27 @@ from datetime import date
 
 from cryptography.fernet import Fernet, InvalidToken
 from flask import current_app
-from flask_babel import format_date, format_decimal
+from flask_babel import format_decimal
 from flask_babel import lazy_gettext as _l
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from peewee import IntegrityError
 
-from portal import catalog
+from portal import catalog, features
 from portal.audit.actions import record
 from portal.candidates import forms
-from portal.candidates.models import (Certificate, JobNote, LanguageSkill, Person,
-                                      Profile, Qualification, Reference, WorkExperience)
-from portal.db import all_models, db, utcnow
+from portal.candidates.models import (
+    Certificate,
+    JobNote,
+    LanguageSkill,
+    Profile,
+    Qualification,
+    Reference,
+    WorkExperience,
+)
+from portal.db import db, utcnow
+from portal.documents.models import Document
+from portal.people.models import Person
+from portal.web.formats import country_name, format_when
 
 INVITE_MAX_AGE = 60 * 60 * 24 * 30  # an invitation link works for 30 days
 
@@ -152,17 +162,13 @@ def rows(person, section):
     return list(model.select().where(model.person == person.id).order_by(model.id))
 
 
-def get_row(person, section, row_id):
-    """A row of this person in this section, or None: another person's id finds nothing."""
-    model = section.model
-    return model.get_or_none((model.id == row_id) & (model.person == person.id))
 
 
-def touch_person(person):
-    """Save that we were in contact now: the retention clock starts again."""
-    person.touch()
-    Person.update(last_contact_at=person.last_contact_at, updated_at=person.updated_at).where(
-        Person.id == person.id).execute()
+def remember_language(person, locale):
+    """Write to the person in this language from now on (e-mails rendered later, e.g. reminders)."""
+    if person.locale != locale:
+        Person.update(locale=locale).where(Person.id == person.id).execute()
+        person.locale = locale
 
 
 def save_row(person, section, form, row=None):
@@ -183,7 +189,7 @@ def save_row(person, section, form, row=None):
             row.updated_at = utcnow()
         created = row.id is None
         row.save()
-        touch_person(person)
+        person.touch()
         record("profile.updated", person=person, section=section.key, row=row.id,
                change="created" if created else "updated")
     return row
@@ -194,7 +200,7 @@ def delete_row(person, section, row):
     with db.atomic():
         section.model.delete().where((section.model.id == row.id)
                                      & (section.model.person == person.id)).execute()
-        touch_person(person)
+        person.touch()
         record("profile.updated", person=person, section=section.key, row=row.id, change="deleted")
 
 
@@ -213,7 +219,7 @@ def display_value(field, value):
     if choices:
         return str(choices.get(value, value))
     if isinstance(value, date):
-        return format_date(value, "long")
+        return format_when(value, "date")
     if isinstance(value, int):
         return format_decimal(value)
     return str(value)
@@ -223,7 +229,7 @@ def display_value(field, value):
 
 def _model(name):
     """A catalog model by name, whichever feature owns it (booking keeps typed details too)."""
-    return next(m for m in all_models() if m.__name__ == name)
+    return next(m for m in features.all_models() if m.__name__ == name)
 
 
 def _profile_field(column):
@@ -244,8 +250,14 @@ def deletion_date(person, retention=catalog.AFTER_LAST_CONTACT):
         return start.replace(year=start.year + retention.years, day=28)
 
 
+def _shown(column, value):
+    """A held value as the person reads it: countries by name, dates in their language."""
+    if column in ("country", "typed_country"):
+        return country_name(value)
+    return str(display_value(None, value))
+
+
 def _held(person, category, profile):
-    from portal.documents.models import Document
     held = []
     by_model = {}
     for f in category.fields:
@@ -253,7 +265,7 @@ def _held(person, category, profile):
         by_model.setdefault(model_name, []).append(column)
     for model_name, columns in by_model.items():
         if model_name == "Person":
-            held += [str(getattr(person, c)) for c in columns if getattr(person, c)]
+            held += [_shown(c, getattr(person, c)) for c in columns if getattr(person, c)]
         elif model_name == "Profile":
             held += [display_value(_profile_field(c), getattr(profile, c))
                      for c in columns if profile is not None and getattr(profile, c) not in (None, "")]
@@ -263,7 +275,7 @@ def _held(person, category, profile):
         else:
             model = _model(model_name)
             for row in model.select().where(model.person == person.id).order_by(model.id):
-                shown = " · ".join(str(display_value(None, getattr(row, c)))
+                shown = " · ".join(_shown(c, getattr(row, c))
                                    for c in columns if getattr(row, c) not in (None, ""))
                 if shown:  # e.g. a booking whose typed details matched what we hold
                     held.append(shown)
@@ -271,8 +283,13 @@ def _held(person, category, profile):
 
 
 def overview(person):
-    """Per catalog category: what we hold, why, on what basis, until when, and who received it."""
+    """Per catalog category: what we hold, why, on what basis, until when, and who received it.
+
+    A purpose that needs consent is listed (under "Consent") only while the consent stands.
+    """
+    from portal.consent.actions import given  # consent records touch the person (circular)
     profile = Profile.get_or_none(Profile.person == person.id)
+    consented = given(person)
     groups = []
     for category in catalog.CATEGORIES:
         is_open = category.stage == catalog.BOOKING or person.is_candidate
@@ -280,8 +297,10 @@ def overview(person):
             "category": category,
             "open": is_open,
             "held": _held(person, category, profile) if is_open else [],
-            "purposes": [catalog.PURPOSES[p].label for p in category.purposes],
-            "basis": catalog.LEGAL_BASES[category.basis],
+            "purposes": [p.label for p in catalog.purposes_in_force(category, consented)],
+            # [(basis label, [purpose labels])]: each purpose under the basis it rests on.
+            "bases": [(catalog.LEGAL_BASES[basis], [p.label for p in purposes]) for basis, purposes
+                      in catalog.by_basis(catalog.purposes_in_force(category, consented))],
             "retention": category.retention,
             "delete_on": deletion_date(person, category.retention)
             if category.retention.after == "last_contact_at" else None,
@@ -289,23 +308,3 @@ def overview(person):
             "recipients": [],
         })
     return groups
-
-
-def load_demo_data(password):
-    """A demo candidate with an open profile, so the candidate area can be tried at once."""
-    from portal.auth.actions import create_user
-    with db.atomic():
-        person = Person.create(name="Kari Nordmann", street="Storgata 1", postal_code="0155",
-                               place="Oslo", email="kari@example.no", phone="+4741234567",
-                               stage=catalog.CANDIDATE)
-        Profile.create(person=person, nationality="Norsk", availability="Fulltid, fra januar",
-                       available_from=date(date.today().year + 1, 1, 15),
-                       salary_expectation=650000)
-        WorkExperience.create(person=person, employer="Bygg og Anlegg AS", title="Prosjektleder",
-                              started_on=date(2019, 8, 1), ended_on=date(2025, 6, 30),
-                              description="Ledet rehabilitering av skolebygg.")
-        LanguageSkill.create(person=person, language="Engelsk", level="C1")
-        Qualification.create(person=person, title="Bachelor i byggingeniørfag",
-                             institution="OsloMet", completed_on=date(2018, 6, 15))
-        create_user(person.email, password, role="candidate", person=person)
-    return person.email

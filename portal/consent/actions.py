@@ -3,7 +3,6 @@ from peewee import fn
 
 from portal import catalog
 from portal.audit.actions import record
-from portal.candidates.actions import touch_person
 from portal.consent.models import Consent
 from portal.db import db
 
@@ -20,6 +19,11 @@ def current(person):
     return latest
 
 
+def given(person):
+    """The consent purposes whose latest decision is a consent given: what may be used now."""
+    return {purpose for purpose, row in current(person).items() if row is not None and row.given}
+
+
 def has_consent(person, purpose):
     """Whether the person's latest decision for this purpose is a consent given."""
     row = (Consent.select().where((Consent.person == person.id) & (Consent.purpose == purpose))
@@ -34,7 +38,7 @@ def decide(person, purpose, given, how="account page"):
     with db.atomic():
         row = Consent.create(person=person.id, purpose=purpose, given=bool(given),
                              policy_version=catalog.POLICY_VERSION, how=how)
-        touch_person(person)
+        person.touch()
         record("consent.given" if given else "consent.withdrawn", person=person, purpose=purpose,
                policy_version=catalog.POLICY_VERSION)
     return row

@@ -13,10 +13,10 @@ so Redis never holds the address. The agency's own staff and consultants are not
 The answer is the same whether the address has an account or not.
 """
 from flask import current_app
-from flask_babel import format_time
 from flask_babel import gettext as _
 
 from portal import ratelimit
+from portal.web.formats import format_when
 
 GMAIL = ("gmail.com", "googlemail.com")
 
@@ -31,7 +31,7 @@ class TooManyMails(Exception):
     @property
     def message(self):
         return _("Too many messages have been sent to this address. Try again at %(time)s.",
-                 time=format_time(self.retry_at, "HH:mm"))
+                 time=format_when(self.retry_at, "time"))
 
 
 def recipient_key(email):

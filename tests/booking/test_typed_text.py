@@ -6,7 +6,7 @@ from datetime import timedelta
 import pytest
 
 from portal.booking.models import Booking
-from portal.candidates.models import Person
+from portal.people.models import Person
 from tests.booking.conftest import booking_form
 from tests.test_names import BAD_NAMES
 
