@@ -11,6 +11,7 @@ from portal.config import INSTANCE, ROOT, Config, base_url, instance_secret
 from portal.extensions import babel, csrf, htmx, limiter, mail
 from portal.web import formats
 from portal.web.language import select_locale, vary_on_language
+from portal.web.links import redact_request_logs
 
 
 def create_app(config=None):
@@ -48,6 +49,7 @@ def create_app(config=None):
     app.cli.add_command(demo.demo_data_command)
 
     app.after_request(vary_on_language)
+    redact_request_logs(app)
     formats.init_app(app)
 
     @app.context_processor

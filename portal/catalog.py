@@ -98,16 +98,22 @@ _PROFILE = ("service_delivery", "personnel_administration", "development", "stat
 CATEGORIES = (
     # Booking stage: name, address, e-mail, phone and nothing more.
     # Booking.typed_* keep what a person typed at a booking when it differs from what we hold.
-    Category("name", _l("Name"), BOOKING, ("Person.name", "Booking.typed_name"),
+    # PendingBooking keeps what a visitor typed until the code sent to the address is given,
+    # and Challenge the address a code went to; both are gone within minutes.
+    Category("name", _l("Name"), BOOKING,
+             ("Person.name", "Booking.typed_name", "PendingBooking.name"),
              _CORE + ("marketing",), AFTER_LAST_CONTACT, True),
     Category("address", _l("Address"), BOOKING,
              ("Person.street", "Person.postal_code", "Person.place", "Person.country",
               "Booking.typed_street", "Booking.typed_postal_code", "Booking.typed_place",
-              "Booking.typed_country"),
+              "Booking.typed_country", "PendingBooking.street", "PendingBooking.postal_code",
+              "PendingBooking.place", "PendingBooking.country"),
              _CORE, AFTER_LAST_CONTACT, False),
-    Category("email", _l("E-mail address"), BOOKING, ("Person.email",),
+    Category("email", _l("E-mail address"), BOOKING,
+             ("Person.email", "PendingBooking.email", "Challenge.email"),
              _CORE + ("marketing",), AFTER_LAST_CONTACT, False),
-    Category("phone", _l("Phone number"), BOOKING, ("Person.phone", "Booking.typed_phone"),
+    Category("phone", _l("Phone number"), BOOKING,
+             ("Person.phone", "Booking.typed_phone", "PendingBooking.phone"),
              _CORE, AFTER_LAST_CONTACT, False),
     # Candidate stage: after a CV is sent or a meeting is held.
     Category("birth_date", _l("Date of birth"), CANDIDATE, ("Profile.birth_date",),
@@ -169,6 +175,14 @@ NOT_PERSONAL = frozenset({
     "Booking.id", "Booking.person", "Booking.consultant", "Booking.starts_at", "Booking.ends_at",
     "Booking.kind", "Booking.place", "Booking.status", "Booking.locale", "Booking.moved_to",
     "Booking.created_at", "Booking.updated_at", "Booking.reminder_sent_at",
+    # A booking waiting for its code: the time asked for, the code's challenge, a keyed hash
+    # of the IP address (for the per-IP limit), timestamps.
+    "PendingBooking.id", "PendingBooking.token", "PendingBooking.challenge", "PendingBooking.slot",
+    "PendingBooking.kind", "PendingBooking.meeting_place", "PendingBooking.locale",
+    "PendingBooking.ip_key", "PendingBooking.proven_at", "PendingBooking.created_at",
+    "PendingBooking.expires_at",
+    "Challenge.id", "Challenge.token", "Challenge.purpose", "Challenge.code_hash",
+    "Challenge.tries", "Challenge.created_at", "Challenge.expires_at", "Challenge.used_at",
 })
 
 

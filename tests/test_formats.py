@@ -14,7 +14,7 @@ from portal.candidates.models import WorkExperience
 from portal.documents.models import Document
 from portal.people.models import Person
 from portal.web.formats import countries, country_name, format_when
-from tests.booking.conftest import booking_form, consultant, free_slot  # noqa: F401 (fixtures)
+from tests.booking.conftest import book_with_code, booking_form, confirmations, consultant, free_slot  # noqa: F401 (fixtures)
 from tests.candidates.files import pdf, upload
 from tests.factories import make_person
 
@@ -110,11 +110,11 @@ def test_documents_list_reads_as_in_europe(client, login_as):
 
 def test_booking_email_page_and_staff_queue_read_as_in_europe(client, free_slot, outbox, login_as):
     slot = free_slot(3)
-    client.post("/book", data=booking_form(slot.id), headers={"Accept-Language": "en"})
+    book_with_code(client, outbox, booking_form(slot.id), headers={"Accept-Language": "en"})
     local = slot.starts_at.replace(tzinfo=UTC).astimezone(__import__("zoneinfo").ZoneInfo("Europe/Oslo"))
     weekday, month = f"{local:%A}", f"{local:%B}"
     expected = f"{weekday} {local.day} {month} {local.year}, {local:%H:%M}"
-    [mail] = outbox.messages
+    [mail] = confirmations(outbox, "ase@example.no")
     assert expected in mail.body, mail.body
     assert not AMERICAN.search(mail.body)
     login_as("staff")
@@ -172,11 +172,11 @@ def test_account_shows_the_country_by_name(client, login_as):
     assert "<li>Sweden</li>" in client.get("/account").get_data(as_text=True)
 
 
-def test_staff_queue_shows_a_differently_typed_country_by_name(client, free_slot, login_as):
+def test_staff_queue_shows_a_differently_typed_country_by_name(client, free_slot, login_as, outbox):
+    book_with_code(client, outbox, booking_form(free_slot(0).id))
+    book_with_code(client, outbox, booking_form(free_slot(3).id, country="DK", postal_code="1050",
+                                                place="København"))
     login_as("staff")
-    client.post("/book", data=booking_form(free_slot(0).id))
-    client.post("/book", data=booking_form(free_slot(3).id, country="DK", postal_code="1050",
-                                           place="København"))
     assert Booking.select().where(Booking.typed_country == "DK").count() == 1
     queue = client.get("/staff/queue").get_data(as_text=True)
     assert "Land: Danmark" in queue and ": DK<" not in queue
