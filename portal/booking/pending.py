@@ -14,6 +14,7 @@ from portal.booking import actions
 from portal.booking.models import PendingBooking
 from portal.booking.schedule import BookingProblem, claimable_slot
 from portal.db import db, utcnow
+from portal.mail.limits import ensure_mail_allowed
 from portal.verification import actions as verification
 
 PURPOSE = "booking"
@@ -52,7 +53,10 @@ def start(slot_id, kind, meeting_place, details, locale, ip, replaces=None, now=
     """Keep what was typed and e-mail a code to the address typed; returns the pending entry.
 
     Raises SlotProblem (the time cannot be had, checked before any code is sent), PendingProblem
-    (too many waiting) or verification.TooManyCodes; then nothing is written.
+    (too many waiting), verification.TooManyCodes or TooManyMails; then nothing is written.
+    The confirmation counts toward the address's e-mail limit now, with the code, so that a
+    booking whose code went out is never made without its confirmation. (A reminder comes a day
+    later or not at all, in another hour's count.)
     """
     now = now or utcnow()
     ip_key = verification.keyed("ip", ip or "")
@@ -66,6 +70,7 @@ def start(slot_id, kind, meeting_place, details, locale, ip, replaces=None, now=
         if (waiting.where(PendingBooking.email == details["email"]).count()
                 >= _limit("PENDING_PER_ADDRESS", 3)):
             raise PendingProblem("per_address")
+        ensure_mail_allowed(details["email"])  # the confirmation
         challenge = verification.start(details["email"], PURPOSE, locale, now)
         return PendingBooking.create(
             token=secrets.token_urlsafe(32), challenge=challenge, slot=slot_id, kind=kind,

@@ -28,6 +28,7 @@ from portal.booking.models import (
     WeeklyHours,
 )
 from portal.extensions import limiter
+from portal.mail.limits import TooManyMails
 from portal.people.actions import current_person
 from portal.verification import actions as verification
 from portal.verification.forms import CodeForm
@@ -142,7 +143,7 @@ def book():
         return _slot_taken(form, problem)
     except pendings.PendingProblem as problem:
         return _book_page(form, status=429, problem=problem.message)
-    except verification.TooManyCodes as problem:
+    except (verification.TooManyCodes, TooManyMails) as problem:
         return _book_page(form, status=429, problem=problem.message)
     session[PENDING] = pending.token
     if wants_fragment():
@@ -216,7 +217,7 @@ def new_code():
         return _code_page(pending, CodeForm(formdata=None), status=400)
     try:
         pendings.new_code(pending)
-    except verification.TooManyCodes as problem:
+    except (verification.TooManyCodes, TooManyMails) as problem:
         return _code_page(pending, CodeForm(formdata=None), status=429, problem=problem)
     return _code_page(pending, CodeForm(formdata=None), sent_again=True)
 

@@ -55,17 +55,24 @@ def _exempt(email):
             or Consultant.select().where(Consultant.email == email).exists())
 
 
-def allow_mail_to(email):
-    """Count one e-mail to `email` now; (True, None) to go ahead, or (False, retry_at)."""
+def allow_mail_to(email, mails=1):
+    """Count `mails` e-mails to `email` now; (True, None) to go ahead, or (False, retry_at).
+
+    A step that will cause several e-mails (a booking: its code and its confirmation) counts
+    them all up front, so it is refused before the first one rather than left half-told.
+    """
     if _exempt(email):
         return True, None
-    count = ratelimit.hit(current_app.config["MAIL_LIMIT_PER_RECIPIENT"], "mail-to",
-                          ratelimit.keyed_hash("mail-to", recipient_key(email)))
-    return (True, None) if count.allowed else (False, count.retry_at)
+    key = ratelimit.keyed_hash("mail-to", recipient_key(email))
+    for _mail in range(mails):
+        count = ratelimit.hit(current_app.config["MAIL_LIMIT_PER_RECIPIENT"], "mail-to", key)
+        if not count.allowed:
+            return False, count.retry_at
+    return True, None
 
 
-def ensure_mail_allowed(email):
+def ensure_mail_allowed(email, mails=1):
     """Like allow_mail_to, but raises TooManyMails when the address has had enough."""
-    ok, retry_at = allow_mail_to(email)
+    ok, retry_at = allow_mail_to(email, mails)
     if not ok:
         raise TooManyMails(retry_at)

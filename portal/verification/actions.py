@@ -17,6 +17,7 @@ from peewee import IntegrityError
 
 from portal.db import db, utcnow
 from portal.mail.actions import queue_email
+from portal.mail.limits import ensure_mail_allowed
 from portal.verification.models import Challenge, CodeQuota
 from portal.web.formats import format_when
 
@@ -122,8 +123,9 @@ def allow_code_to(email, now=None):
 def start(email, purpose, locale="nb", now=None):
     """E-mail a new code for `purpose` to `email`; returns the Challenge (never the code).
 
-    Raises TooManyCodes before anything is written. The e-mail is queued after commit and holds
-    the code and what it is for, nothing the visitor typed.
+    Raises TooManyCodes or TooManyMails (the per-recipient limit, portal/mail/limits.py, which
+    this code counts toward) before anything is written. The e-mail is queued after commit and
+    holds the code and what it is for, nothing the visitor typed.
     """
     if purpose not in PURPOSES:
         raise ValueError(purpose)
@@ -131,6 +133,7 @@ def start(email, purpose, locale="nb", now=None):
     email = email.lower()
     with db.atomic():
         allow_code_to(email, now)
+        ensure_mail_allowed(email)
         code = f"{secrets.randbelow(10 ** 6):06d}"
         token = secrets.token_urlsafe(32)
         challenge = Challenge.create(
