@@ -7,13 +7,10 @@ _app = None
 
 
 def _worker_app():
-    # One app per worker process, built on first use; jobs never share request state. The
-    # portal is imported here, not at the top: features name their cron jobs from this package,
-    # so `import portal` at the top would import this package half-built.
+    # One app per worker process, built on first use; jobs never share request state.
     global _app
-    from portal import create_app
     if _app is None:
-        _app = create_app()
+        _app = portal.create_app()
     return _app
 
 
@@ -27,3 +24,9 @@ def with_app(func):
         with app.app_context(), app.extensions["peewee"].connection_context():
             return func(*args, **kwargs)
     return wrapper
+
+
+# Last, as microblog's app/__init__.py imports its routes: a worker starts from a job's name
+# (say jobs.mail.send_email), and the portal's features name their cron jobs from this package,
+# so the portal is imported once `with_app` exists and before any job module.
+import portal  # noqa: E402  (a module, not a name in it: the portal may be half-imported here)
