@@ -81,6 +81,8 @@ def start(slot_id, kind, meeting_place, details, locale, ip, replaces=None, now=
 def new_code(pending, now=None):
     """Send a new code for a pending entry (after three wrong tries, or when one expired)."""
     now = now or utcnow()
+    if pending.proven_at is not None:
+        return pending  # the address is proven already; a code would only extend its time
     with db.atomic():
         challenge = verification.start(pending.email, PURPOSE, pending.locale, now)
         PendingBooking.update(challenge=challenge, expires_at=challenge.expires_at).where(
@@ -113,10 +115,15 @@ def book_proven(pending, now=None, slot_id=None, kind=None, meeting_place=None, 
         raise ValueError("address not proven")
     details = dict(details or details_of(pending), email=pending.email)
     with db.atomic():
+        # One proof, one booking: the entry is taken first, so of two requests at the same
+        # moment only one finds it (the other waits for the row, then finds nothing). A time
+        # taken meanwhile rolls this back and the entry stays for another choice.
+        if not PendingBooking.delete().where(PendingBooking.id == pending.id,
+                                             PendingBooking.proven_at.is_null(False)).execute():
+            raise PendingProblem("gone")
         booking = actions.book(slot_id or pending.slot, kind or pending.kind,
                                meeting_place or pending.meeting_place, details, pending.locale,
                                now=now)
-        PendingBooking.delete().where(PendingBooking.id == pending.id).execute()
     return booking
 
 

@@ -198,6 +198,8 @@ def claimable_slot(slot_id, now=None):
     parsed = parse_slot_id(slot_id)
     if parsed is None:
         raise SlotProblem("unknown")
+    if to_oslo(parsed[1]).date() > week_days(weeks_ahead() - 1, now)[-1]:
+        raise SlotProblem("unknown")  # beyond the weeks the page offers
     query = Consultant.select().where(Consultant.id == parsed[0], Consultant.active == True)  # noqa: E712
     if db.for_update:
         # One booking at a time per consultant: overlapping slots of two grids (say 9:00 from

@@ -201,6 +201,8 @@ def code():
     except schedule.SlotProblem as problem:
         # The right code, but someone else got the time: the nearest times, with all typed.
         return _slot_taken(_typed_form(_pending_values(pending)), problem)
+    except pendings.PendingProblem:  # a second request with the same proof came first
+        return _gone()
     session.pop(PENDING, None)
     return _booked(booking)
 

@@ -17,7 +17,7 @@ from peewee import IntegrityError
 
 from portal.db import db, utcnow
 from portal.mail.actions import queue_email
-from portal.mail.limits import ensure_mail_allowed
+from portal.mail.limits import ensure_mail_allowed, recipient_key
 from portal.verification.models import Challenge, CodeQuota
 from portal.web.formats import format_when
 
@@ -82,8 +82,8 @@ def keyed(*parts):
 
 
 def address_key(email):
-    """A keyed hash of an address: counts per address without keeping it readable."""
-    return keyed("address", email.lower())
+    """A keyed hash of the mailbox an address reaches (no +tag, Gmail without dots)."""
+    return keyed("address", recipient_key(email))
 
 
 def _code_hash(challenge_token, email, purpose, code):
