@@ -88,6 +88,7 @@ class Config:
     SLOT_BUFFER_MINUTES = int(os.environ.get("SLOT_BUFFER_MINUTES", 15))
     BOOKING_WEEKS_AHEAD = int(os.environ.get("BOOKING_WEEKS_AHEAD", 4))
     BOOKING_LIMIT = os.environ.get("BOOKING_LIMIT", "10 per hour")  # POST /book per IP
+    BOOKINGS_PER_PERSON = int(os.environ.get("BOOKINGS_PER_PERSON", 3))  # upcoming, per person
 
     PRIVACY_CONTACT = "personvern@ressursbasen.no"
     HSTS = ENV_NAME == "production"

@@ -41,6 +41,15 @@ def _find_or_create_person(details, locale):
     return person, False, differing
 
 
+def _within_bookings_per_person(email, now=None):
+    """Refuse one more upcoming meeting for a person who holds BOOKINGS_PER_PERSON already."""
+    upcoming = (Booking.select().join(Person)
+                .where(Person.email == email, Booking.status == "booked",
+                       Booking.starts_at > (now or utcnow())))
+    if upcoming.count() >= int(current_app.config.get("BOOKINGS_PER_PERSON", 3)):
+        raise SlotProblem("too_many")
+
+
 def _claim(make):
     """Run `make` in a transaction; once more if a concurrent insert got in between.
 
@@ -66,6 +75,7 @@ def book(slot_id, kind, place, details, locale, now=None):
     """
     def make():
         slot = claimable_slot(slot_id, now)
+        _within_bookings_per_person(details["email"], now)
         person, created, differing = _find_or_create_person(details, locale)
         booking = Booking.create(
             person=person, consultant=slot.consultant, starts_at=slot.starts_at,

@@ -31,6 +31,8 @@ class SlotProblem(BookingProblem):
         "unknown": _l("We do not offer that time. Choose one of the times in the list."),
         "past": _l("That time has already passed. Choose a later time."),
         "taken": _l("This time was just taken by someone else. Choose another time below."),
+        "too_many": _l("You already have as many upcoming meetings with us as one person can book. "
+                       "Cancel or move one of them first."),
     }
 
 

@@ -70,3 +70,18 @@ def test_plus_tags_and_gmail_dots_share_one_address_s_codes(app, client, consult
     statuses = [app.test_client().post("/book", data=booking_form(free_slot().id, email=a)).status_code
                 for a in addresses]
     assert statuses == [303] * 5 + [429]  # five codes an hour to one mailbox, however it is spelt
+
+
+def test_one_person_holds_at_most_three_upcoming_meetings(client, login_as, consultant, free_slot):
+    from tests.factories import make_person
+    login_as("candidate", person=make_person(email="kari@example.no"))
+    for n in range(3):
+        assert client.post("/book", data=booking_form(free_slot(n).id, email="kari@example.no")
+                           ).status_code in (302, 303)
+    response = client.post("/book", data=booking_form(free_slot(3).id, email="kari@example.no"))
+    assert response.status_code == 422
+    assert "Du har allerede så mange kommende møter hos oss" in response.get_data(as_text=True)
+    assert Booking.select().count() == 3
+    client.post("/language", data={"lang": "en"})
+    response = client.post("/book", data=booking_form(free_slot(3).id, email="kari@example.no"))
+    assert "You already have as many upcoming meetings" in response.get_data(as_text=True)
