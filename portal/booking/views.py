@@ -424,7 +424,8 @@ def consultants():
     """List consultants and add one."""
     form = ConsultantForm()
     if form.validate_on_submit():
-        consultant = availability.add_consultant(form.name.data, form.email.data)
+        consultant = availability.add_consultant(form.name.data, form.email.data,
+                                                 form.video_url.data)
         flash(_("Consultant added. Now set the opening hours."), "info")
         return redirect(url_for("booking.hours", consultant_id=consultant.id))
     return render("booking/consultants.html", form=form, status=422 if form.errors else 200,

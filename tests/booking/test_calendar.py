@@ -254,3 +254,21 @@ def test_moving_a_cancelled_booking_gets_a_clear_page_and_changes_nothing(
         assert response.status_code == 410 and text in response.get_data(as_text=True)
     assert [(b.id, b.status, b.starts_at, b.sequence) for b in Booking.select()] == before
     assert len(outbox.messages) == mails
+
+
+def test_staff_give_a_consultant_a_video_link_and_a_bad_one_is_refused(client, login_as, db):
+    login_as("staff")
+    response = client.post("/staff/consultants", data={
+        "name": "Jonas Lie", "email": "jonas@ressursbasen.no",
+        "video_url": "https://video.example.no/jonas"})
+    assert response.status_code == 302
+    assert Consultant.get().video_url == "https://video.example.no/jonas"
+    assert "https://video.example.no/jonas" in client.get("/staff/consultants").get_data(as_text=True)
+    for bad in ("javascript:alert(1)", "video.example.no", "https://", "https://x.no/" + "a" * 500):
+        response = client.post("/staff/consultants", data={
+            "name": "Kari Lie", "email": "kari@ressursbasen.no", "video_url": bad})
+        assert response.status_code == 422, bad
+        assert "Skriv hele adressen til videorommet" in response.get_data(as_text=True)
+    assert Consultant.select().count() == 1
+    client.post("/staff/consultants", data={"name": "Kari Lie", "email": "kari@ressursbasen.no"})
+    assert Consultant.get(Consultant.name == "Kari Lie").video_url is None
