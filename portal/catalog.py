@@ -175,6 +175,7 @@ NOT_PERSONAL = frozenset({
     "Booking.id", "Booking.person", "Booking.consultant", "Booking.starts_at", "Booking.ends_at",
     "Booking.kind", "Booking.place", "Booking.status", "Booking.locale", "Booking.moved_to",
     "Booking.created_at", "Booking.updated_at", "Booking.reminder_sent_at",
+    "Booking.calendar_uid", "Booking.sequence",  # the calendar event: a random UID and a count
     # A booking waiting for its code: the time asked for, the code's challenge, a keyed hash
     # of the IP address (for the per-IP limit), timestamps.
     "PendingBooking.id", "PendingBooking.token", "PendingBooking.challenge", "PendingBooking.slot",

@@ -89,6 +89,10 @@ class Config:
     BOOKING_WEEKS_AHEAD = int(os.environ.get("BOOKING_WEEKS_AHEAD", 4))
     BOOKING_LIMIT = os.environ.get("BOOKING_LIMIT", "10 per hour")  # POST /book per IP
     BOOKINGS_PER_PERSON = int(os.environ.get("BOOKINGS_PER_PERSON", 3))  # upcoming, per person
+    # Where meetings happen (shown on the page, in e-mails and as the calendar event's LOCATION):
+    # the office's street address, and the video link of consultants who have none of their own.
+    OFFICE_ADDRESS = os.environ.get("OFFICE_ADDRESS", "ressursbasen.no, Akersgata 1, 0158 Oslo")
+    VIDEO_URL = os.environ.get("VIDEO_URL", "https://ressursbasen.no/video")
 
     PRIVACY_CONTACT = "personvern@ressursbasen.no"
     HSTS = ENV_NAME == "production"

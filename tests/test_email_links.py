@@ -53,7 +53,8 @@ def test_every_link_in_every_email_points_at_the_port_of_make_run(client, free_s
     client.post("/password/forgot", data={"email": "nobody@example.no"})
 
     mails = outbox.messages
-    assert len(mails) == 6  # the booking code, confirmation, reminder, registration, reset x2
+    # the booking code, confirmation, the consultant's invitation, reminder, registration, reset x2
+    assert len(mails) == 7
     links = [link for mail in mails for link in _links(mail)]
     assert len(links) >= 10
     for kind in ("/book/cancel/", "/book/move/", "/register/invite/", "/privacy", "/register/verify/",

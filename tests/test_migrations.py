@@ -33,7 +33,7 @@ def test_typed_copies_from_unproven_bookings_are_deleted_by_the_proven_address_m
         "locale, typed_name, typed_phone, created_at, updated_at) "
         "VALUES (1, 1, ?, ?, 'meeting', 'video', 'booked', 'nb', 'Mallory', '+4799887766', ?, ?)",
         (now, now, now, now))
-    assert runner.up() == ["0004_verification"]
+    assert runner.up(target="0004_verification") == ["0004_verification"]
     assert database.execute_sql(
         "SELECT typed_name, typed_phone, status FROM booking").fetchall() == [(None, None, "booked")]
     database.close()

@@ -1,20 +1,22 @@
 """Bookings: making, cancelling and moving one, its e-mails, reminders, and attendance."""
-from datetime import UTC, datetime, timedelta
+import uuid
+from datetime import timedelta
 
 from flask import current_app
 from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
-from icalendar import Calendar, Event
 from itsdangerous import BadSignature, URLSafeSerializer
 from peewee import IntegrityError
 
 from portal import catalog
 from portal.audit.actions import record
+from portal.booking import calendar
 from portal.booking.models import KIND_LABELS, PLACE_LABELS, TYPED, Booking, Consultant
-from portal.booking.schedule import BookingProblem, SlotProblem, claimable_slot, to_oslo
+from portal.booking.schedule import BookingProblem, SlotProblem, claimable_slot
 from portal.candidates.actions import invite_path, open_candidate_stage
 from portal.db import db, utcnow
 from portal.mail.actions import queue_email
+from portal.web.formats import format_when
 from portal.people.models import Person
 from portal.web.links import external_url
 
@@ -24,8 +26,23 @@ class LinkProblem(BookingProblem):
     MESSAGES = {
         "invalid": _l("This link is not valid. Use the link exactly as it came in the e-mail."),
         "used": _l("This booking has already been cancelled or moved, so the link no longer works."),
+        "cancelled": _l("This booking has been cancelled, so the link no longer works."),
+        "moved": _l("This booking was moved to another time, so this link no longer works."),
         "past": _l("The meeting has already started, so the booking can no longer be changed."),
     }
+
+    def __init__(self, code, current=None):
+        super().__init__(code)
+        self.current = current  # a moved booking: the booking at the end of its moves
+
+
+def latest(booking):
+    """The booking at the end of a chain of moves (the booking itself when never moved)."""
+    seen = {booking.id}
+    while booking.moved_to_id is not None and booking.moved_to_id not in seen:
+        seen.add(booking.moved_to_id)
+        booking = Booking.get_by_id(booking.moved_to_id)
+    return booking
 
 
 def _find_or_create_person(details, locale):
@@ -80,6 +97,7 @@ def book(slot_id, kind, place, details, locale, now=None):
         booking = Booking.create(
             person=person, consultant=slot.consultant, starts_at=slot.starts_at,
             ends_at=slot.ends_at, kind=kind, place=place, locale=locale,
+            calendar_uid=f"{uuid.uuid4()}@ressursbasen.no",
             **{"typed_" + c: v for c, v in differing.items()})
         record("booking.created", person=person, booking=booking.id,
                consultant=slot.consultant.id, new_person=created,
@@ -109,6 +127,10 @@ def booking_from_link(token, action, now=None):
     booking = Booking.get_or_none(Booking.id == data.get("b")) if isinstance(data, dict) else None
     if booking is None:
         raise LinkProblem("invalid")
+    if booking.status == "moved":
+        raise LinkProblem("moved", current=latest(booking))
+    if booking.status == "cancelled":
+        raise LinkProblem("cancelled")
     if booking.status != "booked":
         raise LinkProblem("used")
     if booking.starts_at <= (now or utcnow()):
@@ -137,13 +159,15 @@ def _changeable(booking_id, person, now=None):
 
 
 def _cancel(booking, problem):
-    changed = (Booking.update(status="cancelled", updated_at=utcnow())
+    changed = (Booking.update(status="cancelled", updated_at=utcnow(),
+                              sequence=Booking.sequence + 1)
                .where(Booking.id == booking.id, Booking.status == "booked").execute())
     if not changed:  # a second click that raced the first one
         raise problem
-    booking.status = "cancelled"
+    booking.status, booking.sequence = "cancelled", booking.sequence + 1
     booking.person.touch()
     record("booking.cancelled", person=booking.person, booking=booking.id)
+    send_cancellation(booking)
     return booking
 
 
@@ -170,12 +194,13 @@ def _move(load_old, slot_id, problem, now=None):
         new = Booking.create(
             person=old.person, consultant=slot.consultant, starts_at=slot.starts_at,
             ends_at=slot.ends_at, kind=old.kind, place=old.place, locale=old.locale,
+            calendar_uid=old.uid, sequence=old.sequence + 1,  # the same calendar event
             **{"typed_" + c: getattr(old, "typed_" + c) for c in TYPED})
         Booking.update(moved_to=new).where(Booking.id == old.id).execute()
         old.person.touch()
         record("booking.moved", person=old.person, booking=old.id, moved_to=new.id,
                consultant=slot.consultant.id)
-        send_confirmation(new)
+        send_moved(old, new)
         return new
     return _claim(make)
 
@@ -244,28 +269,24 @@ def dismiss_typed(booking_id, person):
         record("booking.typed_dismissed", person=person, booking=booking.id)
 
 
-def invite_ics(booking):
-    """The calendar invitation for a booking, with the Europe/Oslo VTIMEZONE."""
-    cal = Calendar()
-    cal.add("prodid", "-//ressursbasen.no//booking//NO")
-    cal.add("version", "2.0")
-    cal.add("method", "PUBLISH")
-    event = Event()
-    event.add("uid", f"booking-{booking.id}@ressursbasen.no")
-    event.add("dtstamp", datetime.now(UTC))
-    event.add("dtstart", to_oslo(booking.starts_at))
-    event.add("dtend", to_oslo(booking.ends_at))
-    event.add("summary", f"{KIND_LABELS[booking.kind]} · ressursbasen.no")
-    event.add("location", str(PLACE_LABELS[booking.place]))
-    event.add("description", f"{booking.consultant.name}\n{link_url(booking, 'cancel')}")
-    cal.add_component(event)
-    cal.add_missing_timezones()
-    return cal.to_ical()
+def invite_ics(booking, method="REQUEST"):
+    """The person's copy of the booking's calendar event, with the Europe/Oslo VTIMEZONE."""
+    description = f"{booking.consultant.name}\n{link_url(booking, 'cancel')}" if method == "REQUEST" \
+        else booking.consultant.name
+    return calendar.event_ics(booking, description, method)
+
+
+def consultant_ics(booking, method="REQUEST"):
+    """The consultant's copy: the same event, with who is coming and none of the person's links."""
+    person = booking.person
+    description = "\n".join([person.name, calendar.booked_phone(booking), person.email])
+    return calendar.event_ics(booking, description, method, for_consultant=True)
 
 
 def _email_context(booking):
     return dict(booking=booking, consultant=booking.consultant,
                 kind=KIND_LABELS[booking.kind], place=PLACE_LABELS[booking.place],
+                where=calendar.where(booking),
                 cancel_url=link_url(booking, "cancel"), move_url=link_url(booking, "move"),
                 privacy_url=external_url("/privacy"),
                 # Someone who already has an account needs no invitation to make one.
@@ -273,14 +294,76 @@ def _email_context(booking):
                             else external_url(invite_path(booking.person))))
 
 
+def _attachment(ics, method):
+    return [("invite.ics", ics, f"text/calendar; method={method}")]
+
+
 def send_confirmation(booking):
-    """Write the confirmation e-mail with its .ics invite to the outbox (inside the booking's transaction)."""
+    """Write the confirmation e-mail with its .ics invite to the outbox (inside the booking's
+    transaction), and the consultant's invitation."""
     with force_locale(booking.locale):
         ics = invite_ics(booking)
     queue_email(booking.person.email, _l("Your booking with ressursbasen.no"),
                 "booking/email/confirmation", booking.locale, person=booking.person,
-                attachments=[("invite.ics", ics, "text/calendar")],
-                **_email_context(booking))
+                attachments=_attachment(ics, "REQUEST"), **_email_context(booking))
+    _to_consultant(booking, "new")
+
+
+def send_moved(old, new):
+    """Tell the person the meeting moved (the same calendar event, updated, and new links);
+    the consultant gets the update, or a cancellation and an invitation when it changed hands."""
+    with force_locale(new.locale):
+        ics = invite_ics(new)
+    queue_email(new.person.email, _l("Your meeting with ressursbasen.no has moved"),
+                "booking/email/moved", new.locale, person=new.person,
+                attachments=_attachment(ics, "REQUEST"), before=old.starts_at,
+                **_email_context(new))
+    if old.consultant_id == new.consultant_id:
+        _to_consultant(new, "moved", before=old.starts_at)
+    else:
+        # The first consultant's copy ends here; the event goes on in the second one's calendar.
+        old.sequence = new.sequence
+        _to_consultant(old, "cancelled")
+        _to_consultant(new, "new")
+
+
+def send_cancellation(booking):
+    """Tell the person and the consultant that the meeting is cancelled, with a METHOD:CANCEL .ics."""
+    with force_locale(booking.locale):
+        ics = invite_ics(booking, "CANCEL")
+    queue_email(booking.person.email, _l("Your meeting with ressursbasen.no is cancelled"),
+                "booking/email/cancelled", booking.locale, person=booking.person,
+                attachments=_attachment(ics, "CANCEL"), booking=booking,
+                consultant=booking.consultant, kind=KIND_LABELS[booking.kind],
+                place=PLACE_LABELS[booking.place], where=calendar.where(booking),
+                book_url=external_url("/book"))
+    _to_consultant(booking, "cancelled")
+
+
+CONSULTANT_SUBJECTS = {
+    "new": _l("New booking: %(when)s, %(name)s"),
+    "moved": _l("Booking moved: %(when)s, %(name)s"),
+    "cancelled": _l("Booking cancelled: %(when)s, %(name)s"),
+}
+CONSULTANT_LOCALE = "nb"  # the agency's language
+
+
+def _to_consultant(booking, what, before=None):
+    """The consultant's own e-mail and .ics: who, when, where; no link of the person's.
+
+    Consultant addresses are the agency's own: no per-recipient limit counts them
+    (portal/mail/limits.py), so these never use up anything of the visitor's.
+    """
+    method = "CANCEL" if what == "cancelled" else "REQUEST"
+    with force_locale(CONSULTANT_LOCALE):
+        ics = consultant_ics(booking, method)
+        subject = str(CONSULTANT_SUBJECTS[what]) % {
+            "when": format_when(booking.starts_at, "short"), "name": booking.person.name}
+    queue_email(booking.consultant.email, subject, "booking/email/consultant",
+                CONSULTANT_LOCALE, attachments=_attachment(ics, method), what=what,
+                booking=booking, candidate=booking.person, kind=KIND_LABELS[booking.kind],
+                place=PLACE_LABELS[booking.place], where=calendar.where(booking, True),
+                phone=calendar.booked_phone(booking), before=before)
 
 
 def send_reminders(now=None):

@@ -4,10 +4,10 @@ from portal.booking.models import AvailabilityException, Consultant, WeeklyHours
 from portal.db import db
 
 
-def add_consultant(name, email):
-    """Create a consultant people can book."""
+def add_consultant(name, email, video_url=None):
+    """Create a consultant people can book (with their own video room, or the agency's)."""
     with db.atomic():
-        consultant = Consultant.create(name=name, email=email)
+        consultant = Consultant.create(name=name, email=email, video_url=video_url or None)
         record("consultant.created", consultant=consultant.id)
     return consultant
 

@@ -1,5 +1,6 @@
 """The public booking form, derived from the catalog, and the staff availability forms."""
 import re
+from urllib.parse import urlsplit
 
 from flask_babel import lazy_gettext as _l
 from wtforms import (
@@ -139,6 +140,19 @@ for _column in catalog.columns_of("Person", catalog.BOOKING):
     setattr(BookingForm, _column, PERSONAL_FIELDS[_column]())
 
 
+def video_address(form, field):
+    """The whole https address of a video room: shown to people and put in calendar events."""
+    value = field.data or ""
+    try:
+        parts = urlsplit(value)
+    except ValueError:
+        parts = None
+    if (len(value) > 500 or parts is None or parts.scheme != "https" or not parts.hostname
+            or "." not in parts.hostname or any(c.isspace() for c in value)):
+        raise ValidationError(_l("Enter the whole address of the video room, starting with "
+                                 "https://."))
+
+
 class ConsultantForm(Form):
     name = StringField(_l("Name"), filters=[strip], validators=[
         DataRequired(_l("Enter the consultant's name.")), Length(max=200), one_line_name,
@@ -146,6 +160,8 @@ class ConsultantForm(Form):
     email = EmailField(_l("E-mail address"), filters=[strip], validators=[
         DataRequired(_l("Enter the consultant's e-mail address.")), Length(max=254), plain_text,
         valid_email])
+    video_url = StringField(_l("Video link (optional)"), filters=[strip], validators=[
+        Optional(), video_address])
 
 
 WEEKDAY_LABELS = (_l("Monday"), _l("Tuesday"), _l("Wednesday"), _l("Thursday"), _l("Friday"),

@@ -22,6 +22,7 @@ class Consultant(BaseModel):
     """A member of staff whom people can book a meeting with."""
     name = CharField(max_length=200)
     email = CharField(max_length=254)
+    video_url = CharField(max_length=500, null=True)  # their own video room; else VIDEO_URL
     active = BooleanField(default=True)
     created_at = DateTimeField(default=utcnow)
 
@@ -64,9 +65,18 @@ class Booking(BaseModel):
     typed_country = CharField(max_length=2, null=True)
     typed_phone = CharField(max_length=32, null=True)
     moved_to = ForeignKeyField("self", null=True, on_delete="SET NULL")
+    # One calendar event for the whole chain of moves: the UID is copied to the booking a move
+    # makes and SEQUENCE counts every change (a move, a cancellation) of that event.
+    calendar_uid = CharField(max_length=100, null=True)
+    sequence = IntegerField(default=0)
     created_at = DateTimeField(default=utcnow)
     updated_at = DateTimeField(default=utcnow)
     reminder_sent_at = DateTimeField(null=True)
+
+    @property
+    def uid(self):
+        """The UID of the booking's calendar event (bookings made before calendar_uid: from the id)."""
+        return self.calendar_uid or f"booking-{self.id}@ressursbasen.no"
 
     @property
     def differing(self):

@@ -8,7 +8,7 @@ from playhouse.flask_utils import get_object_or_404
 
 from portal import catalog
 from portal.auth.guard import public, roles, staff_only
-from portal.booking import actions, availability, schedule
+from portal.booking import actions, availability, calendar, schedule
 from portal.booking import pending as pendings
 from portal.booking.forms import (
     WEEKDAY_LABELS,
@@ -43,7 +43,7 @@ bp = Blueprint("booking", __name__)
 def booking_labels():
     return {"booking_kind_labels": KIND_LABELS, "booking_place_labels": PLACE_LABELS,
             "booking_field_labels": FIELD_LABELS, "booking_status_labels": STATUS_LABELS,
-            "booking_typed_offers": actions.typed_offers}
+            "booking_typed_offers": actions.typed_offers, "booking_where": calendar.where}
 
 
 STATUS_LABELS = {"booked": _l("Booked"), "attended": _l("Held"), "no_show": _l("Did not come"),
@@ -244,7 +244,7 @@ def booked():
 
 def _link_problem(problem):
     return render("booking/link_problem.html", status=404 if problem.code == "invalid" else 410,
-                  message=problem.message)
+                  message=problem.message, current=getattr(problem, "current", None))
 
 
 @bp.route("/book/cancel/<token>", methods=["GET", "POST"])
@@ -427,7 +427,8 @@ def consultants():
     """List consultants and add one."""
     form = ConsultantForm()
     if form.validate_on_submit():
-        consultant = availability.add_consultant(form.name.data, form.email.data)
+        consultant = availability.add_consultant(form.name.data, form.email.data,
+                                                 form.video_url.data)
         flash(_("Consultant added. Now set the opening hours."), "info")
         return redirect(url_for("booking.hours", consultant_id=consultant.id))
     return render("booking/consultants.html", form=form, status=422 if form.errors else 200,

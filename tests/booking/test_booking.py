@@ -83,7 +83,7 @@ def test_booking_creates_person_booking_audit_and_confirmation(client, consultan
     assert "http://portal.test/book/cancel/" in body and "http://portal.test/book/move/" in body
     assert "http://portal.test/privacy" in body and "http://portal.test/register/invite/" in body
     [(name, ics, mime)] = mail.attachments
-    assert name == "invite.ics" and mime == "text/calendar"
+    assert name == "invite.ics" and mime == "text/calendar; method=REQUEST"  # iMIP (RFC 6047)
     cal = icalendar.Calendar.from_ical(ics)
     assert [tz["TZID"] for tz in cal.walk("VTIMEZONE")] == ["Europe/Oslo"]
     [vevent] = cal.walk("VEVENT")

@@ -53,7 +53,7 @@ def test_used_cancel_link_gets_a_clear_error_and_changes_nothing(client, consult
     for method in (client.get, client.post):
         response = method(path)
         assert response.status_code == 410
-        assert "allerede avbestilt eller flyttet" in response.get_data(as_text=True)
+        assert "Denne timen er avbestilt" in response.get_data(as_text=True)
     assert _state() == before
 
 
