@@ -16,8 +16,8 @@ from portal.booking.schedule import BookingProblem, SlotProblem, claimable_slot
 from portal.candidates.actions import invite_path, open_candidate_stage
 from portal.db import db, utcnow
 from portal.mail.actions import queue_email
-from portal.web.formats import format_when
 from portal.people.models import Person
+from portal.web.formats import format_when
 from portal.web.links import external_url
 
 
