@@ -1,6 +1,7 @@
 """In Chromium: browse weeks with htmx, book a time, and find the e-mail with its invite."""
 import icalendar
 import pytest
+from playwright.sync_api import expect
 
 from portal.booking import actions
 from portal.booking.models import Booking
@@ -49,3 +50,64 @@ def test_book_a_slot_after_browsing_weeks(app, live_server, consultant, outbox, 
     assert cal.walk("VTIMEZONE")[0]["TZID"] == "Europe/Oslo"
     assert cal.walk("VEVENT")[0].decoded("DTSTART") == actions.to_oslo(booking.starts_at)
     assert not [e for e in errors if "Content Security Policy" in e]
+
+
+def _heading_of_week(page, n):
+    day = actions.week_days(n)[0].day
+    return page.locator("#slots h2", has_text=f"Uken som begynner {day}.")
+
+
+@pytest.mark.browser
+def test_the_week_is_in_the_url_and_focus_lands_on_its_heading(live_server, consultant, page):
+    page.goto(live_server.url + "/book")
+    page.get_by_role("link", name="Neste uke").click()
+    _heading_of_week(page, 1).wait_for()
+    assert page.url == live_server.url + "/book?week=1"
+    # Keyboard focus is on the new week's heading, not lost to <body>.
+    assert page.evaluate("document.activeElement.matches('#slots h2')")
+    page.get_by_role("link", name="Neste uke").click()
+    _heading_of_week(page, 2).wait_for()
+    assert page.url == live_server.url + "/book?week=2"
+
+    page.reload()
+    _heading_of_week(page, 2).wait_for()
+    page.go_back()
+    _heading_of_week(page, 1).wait_for()
+    assert page.url == live_server.url + "/book?week=1"
+    page.go_back()
+    _heading_of_week(page, 0).wait_for()
+
+
+@pytest.mark.browser
+def test_keyboard_focus_on_a_radio_button_is_clearly_visible(live_server, consultant, page):
+    page.goto(live_server.url + "/book")
+    page.locator(".week-next").focus()
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.matches('input[type=radio]:focus-visible')")
+    # The whole label gets a dark outline of at least 3 px, not only the tiny radio dot.
+    outline = page.evaluate("""() => {
+        const s = getComputedStyle(document.activeElement.closest('label'));
+        return [s.outlineStyle, parseFloat(s.outlineWidth), s.outlineColor];
+    }""")
+    assert outline[0] == "solid" and outline[1] >= 3, outline
+    red, green, blue = (int(x) for x in outline[2][outline[2].index("(") + 1:-1].split(",")[:3])
+    assert red + green + blue < 3 * 110, outline  # dark enough to stand out against white
+
+    page.get_by_label("Intervju").focus()
+    page.keyboard.press("ArrowRight")
+    outline = page.evaluate("getComputedStyle(document.activeElement.closest('label')).outlineStyle")
+    assert outline == "solid"
+
+
+@pytest.mark.browser
+def test_an_error_summary_links_to_each_field_and_gets_focus(live_server, consultant, page):
+    page.goto(live_server.url + "/book")
+    page.get_by_label("Fullt navn").fill("Åse")
+    page.get_by_role("button", name="Bestill denne tiden").click()
+    summary = page.locator(".error-summary")
+    expect(summary).to_be_focused()
+    links = summary.get_by_role("link")
+    hrefs = links.evaluate_all("links => links.map(a => a.getAttribute('href'))")
+    assert "#slots" in hrefs and "#street" in hrefs and "#email" in hrefs and "#name" not in hrefs
+    summary.get_by_role("link", name="Skriv inn e-postadressen din.").click()
+    expect(page.get_by_label("E-postadresse")).to_be_focused()

@@ -155,3 +155,12 @@ def test_give_and_withdraw_consent_with_history(client, candidate):
         ("marketing", False, catalog.POLICY_VERSION, "account page")]
     assert client.post("/account/consents/statistics", data={"given": "1"}).status_code == 404
     assert Consent.select().count() == 2
+
+
+def test_account_says_basis_and_retention_once_per_group_and_summarises_each_category(client, candidate):
+    page = client.get("/account").get_data(as_text=True)
+    # 18 catalog categories in two groups (booking stage, candidate stage): said twice, not 18 times.
+    assert page.count("Avtale med deg (personvernforordningen art. 6 nr. 1 b)") <= 2
+    assert page.count("Tre år etter siste kontakt med deg") <= 2
+    assert page.count("<details") == len(catalog.CATEGORIES)
+    assert page.count("<summary") == len(catalog.CATEGORIES)
