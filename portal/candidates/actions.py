@@ -256,6 +256,25 @@ def overview(person):
     return groups
 
 
+STAGE_TITLES = {catalog.BOOKING: _l("Your contact details"),
+                catalog.CANDIDATE: _l("Your candidate profile")}
+
+
+def overview_groups(person):
+    """The overview in groups of neighbouring categories that share stage, legal basis and
+    retention, so that the page says the basis and how long once per group."""
+    groups = []
+    for item in overview(person):
+        category = item["category"]
+        key = (category.stage, category.basis, category.retention.key)
+        if not groups or groups[-1]["key"] != key:
+            groups.append({"key": key, "title": STAGE_TITLES[category.stage], "open": item["open"],
+                           "basis": item["basis"], "retention": item["retention"],
+                           "delete_on": item["delete_on"], "items": []})
+        groups[-1]["items"].append(item)
+    return groups
+
+
 def load_demo_data(password):
     """A demo candidate with an open profile, so the candidate area can be tried at once."""
     from portal.auth.actions import create_user

@@ -54,6 +54,7 @@ class Seen:
     icon: str       # the href of <link rel="icon">
     axe: list = field(default_factory=list)
     console: list = field(default_factory=list)
+    slots_per_row: list = field(default_factory=list)  # per list of 4+ free times
 
     def __str__(self):
         where = self.path if self.url.endswith(self.path) else f"{self.path} -> {self.url}"
@@ -108,8 +109,9 @@ def _log_in(page, base, user):
 def _choose_language(page, base, lang):
     page.goto(base + "/privacy")
     if page.locator("html").get_attribute("lang") != lang:
-        page.locator(f".lang-switch button[value={lang}]").click()
-        page.wait_for_function(f"document.documentElement.lang === '{lang}'")
+        with page.expect_navigation():
+            page.locator(f".lang-switch button[value={lang}]").click()
+        assert page.locator("html").get_attribute("lang") == lang
 
 
 def _screenshots(page, name):
@@ -160,11 +162,17 @@ def walk(browser, site_app, world, site_server, tmp_path_factory):
                         " nodes: v.nodes.slice(0, 3).map(n => n.target.join(' '))})))")
                     checked[name] = size, icon, result
                 seen.append(Seen(role, lang, path, page.url, response.status, *size, html_file, icon,
-                                 axe=result, console=[_console_text(m, page.url) for m in console]))
+                                 axe=result, console=[_console_text(m, page.url) for m in console],
+                                 slots_per_row=page.evaluate(SLOTS_PER_ROW)))
                 if lang == "nb" and SCREENSHOT_PAGES[role] == path:
                     _screenshots(page, path.strip("/").replace("/", "-"))
             context.close()
     return seen
+
+
+# How many free times share the first line of each list of at least four (a compact grid).
+SLOTS_PER_ROW = """[...document.querySelectorAll('#slots ul')].filter(ul => ul.children.length >= 4)
+    .map(ul => [...ul.children].filter(li => li.offsetTop === ul.children[0].offsetTop).length)"""
 
 
 def _console_text(message, url):
@@ -198,9 +206,10 @@ def test_no_page_is_wider_than_a_phone(walk):
     assert not too_wide, "pages that scroll sideways at 360 px:\n" + "\n".join(too_wide)
 
 
-def test_book_on_a_phone_shows_the_slots_compactly(walk):
-    heights = {s.lang: s.height for s in walk if (s.role, s.path) == ("visitor", "/book")}
-    assert max(heights.values()) <= 3 * PHONE["height"], heights
+def test_book_on_a_phone_shows_the_free_times_as_a_compact_grid(walk):
+    books = [s for s in walk if s.slots_per_row]  # /book, /book/slots, /book/move/...
+    assert {"/book", "/book/slots"} <= {s.path for s in books}
+    assert min(n for s in books for n in s.slots_per_row) >= 4, {str(s): s.slots_per_row for s in books}
 
 
 def test_account_fits_in_about_three_phone_screens(walk):
