@@ -170,9 +170,12 @@ def walk(browser, site_app, world, site_server, tmp_path_factory):
     return seen
 
 
-# How many free times share the first line of each list of at least four (a compact grid).
+# How many free times share the first line of each list of at least four (a compact grid);
+# 0 for a list where a time is broken over two lines ("09:0" / "0").
 SLOTS_PER_ROW = """[...document.querySelectorAll('#slots ul')].filter(ul => ul.children.length >= 4)
-    .map(ul => [...ul.children].filter(li => li.offsetTop === ul.children[0].offsetTop).length)"""
+    .map(ul => [...ul.querySelectorAll('.slot-time')].some(t => t.getBoundingClientRect().height
+                > 1.5 * parseFloat(getComputedStyle(t).lineHeight)) ? 0
+             : [...ul.children].filter(li => li.offsetTop === ul.children[0].offsetTop).length)"""
 
 
 def _console_text(message, url):
