@@ -35,7 +35,9 @@ ROLES = ("visitor", "candidate", "staff")
 LANGUAGES = ("nb", "en")
 PHONE = {"width": 360, "height": 740}
 DESKTOP = {"width": 1280, "height": 900}
-CSRF_VALUE = re.compile(r'(?<=value=")[\w.-]{60,}(?=")|(?<="X-CSRFToken": ")[\w.-]+')
+# What differs between two loads of the same page: CSRF tokens, and the path to come back to.
+SAME_PAGE = re.compile(r'(?<=value=")[\w.-]{60,}(?=")|(?<="X-CSRFToken": ")[\w.-]+'
+                       r'|(?<=name="next" value=")[^"]*|(?<=next=)[^"&]*')
 SCREENSHOT_PAGES = {"visitor": "/book", "candidate": "/account", "staff": "/staff/queue"}
 
 
@@ -134,6 +136,7 @@ def walk(browser, site_app, world, site_server, tmp_path_factory):
     for role in ROLES:
         for lang in LANGUAGES:
             context = browser.new_context(viewport=PHONE)
+            context.add_init_script(script=axe_source)
             page = context.new_page()
             console, checked = [], {}
             page.on("console", lambda m: console.append(m) if m.type == "error" else None)
@@ -144,9 +147,8 @@ def walk(browser, site_app, world, site_server, tmp_path_factory):
             for path in paths:
                 del console[:]
                 response = page.goto(base + path)
-                page.wait_for_load_state("load")
                 html = response.text()
-                name = hashlib.sha1(CSRF_VALUE.sub("", html).encode()).hexdigest()[:12]
+                name = hashlib.sha1(SAME_PAGE.sub("", html).encode()).hexdigest()[:12]
                 html_file = html_dir / f"{lang}-{name}.html"
                 html_file.write_text(html)
                 if name in checked:  # the same page again (a redirect to the login page)
@@ -155,7 +157,6 @@ def walk(browser, site_app, world, site_server, tmp_path_factory):
                     size = page.evaluate("[document.documentElement.scrollWidth, window.innerWidth,"
                                          " document.documentElement.scrollHeight]")
                     icon = page.evaluate("document.querySelector('link[rel~=icon]')?.href || null")
-                    page.evaluate(axe_source + "\n;0")
                     result = page.evaluate(
                         "axe.run(document, {resultTypes: ['violations']}).then(r => r.violations"
                         ".map(v => ({id: v.id, impact: v.impact, help: v.help,"
