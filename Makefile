@@ -43,6 +43,7 @@ run: setup
 	$(BIN)/python -m portal.dev
 
 test: setup browser
+	$(BIN)/bandit -q -c pyproject.toml -r portal jobs
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 bench: setup

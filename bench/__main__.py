@@ -14,8 +14,10 @@ from datetime import time as clock
 from datetime import timedelta
 
 from portal import create_app
-from portal import db as portal_db
+from portal.booking import availability, schedule
+from portal.booking.models import Consultant
 from portal.config import TestConfig
+from portal.schema import migrate
 
 CONSULTANTS = int(os.environ.get("BENCH_CONSULTANTS", 20))
 BOOKINGS = int(os.environ.get("BENCH_BOOKINGS", 200))
@@ -46,19 +48,17 @@ def main():
 
     app = create_app(Config)
     with app.app_context():
-        portal_db.migrate()
-        from portal.booking import actions
-        from portal.booking.models import Consultant
+        migrate()
         for n in range(CONSULTANTS):
             consultant = Consultant.create(name=f"Konsulent {n}", email=f"k{n}@ressursbasen.no")
             for weekday in range(5):
-                actions.add_weekly_hours(consultant, weekday, clock(8), clock(16))
-        days = [actions.oslo_today() + timedelta(days=d) for d in range(1, 29)]
-        slots = actions.free_slots(days)
+                availability.add_weekly_hours(consultant, weekday, clock(8), clock(16))
+        days = [schedule.oslo_today() + timedelta(days=d) for d in range(1, 29)]
+        slots = schedule.free_slots(days)
         client = app.test_client()
         print(f"{CONSULTANTS} consultants, {len(slots)} free slots over 4 weeks, {url.split(':')[0]}")
 
-        timed("free_slots() for 4 weeks", 150, lambda: actions.free_slots(days), repeat=10)
+        timed("free_slots() for 4 weeks", 150, lambda: schedule.free_slots(days), repeat=10)
         timed("GET /book (page, this week)", 200, lambda: client.get("/book"))
         timed("GET /book/slots?week=2 (htmx fragment)", 150,
               lambda: client.get("/book/slots?week=2", headers={"HX-Request": "true"}))

@@ -1,9 +1,7 @@
-"""All periodic work, in one place. Run exactly one `rq cron jobs/cron.py` process."""
+"""All periodic work: each feature declares its `cron` entries. Run exactly one `rq cron jobs/cron.py`."""
 from rq import cron
 
-from jobs.booking import send_reminders
-from jobs.mail import prune_outbox, relay_outbox
+from portal.features import cron_entries
 
-cron.register(relay_outbox, "default", interval=60, failure_ttl=7 * 24 * 3600)
-cron.register(prune_outbox, "default", cron="17 3 * * *", failure_ttl=7 * 24 * 3600)
-cron.register(send_reminders, "default", interval=15 * 60, failure_ttl=7 * 24 * 3600)
+for job, schedule in cron_entries():
+    cron.register(job, "default", failure_ttl=7 * 24 * 3600, **schedule)

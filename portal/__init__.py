@@ -5,18 +5,9 @@ from pathlib import Path
 from flask import Flask, has_request_context, request, session
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from portal import db, demo, features, schema
 from portal.config import INSTANCE, ROOT, Config, instance_secret
-
-BLUEPRINTS = (
-    "portal.web.views",
-    "portal.auth.views",
-    "portal.staff.views",
-    "portal.privacy.views",
-    "portal.candidates.views",
-    "portal.documents.views",
-    "portal.consent.views",
-    "portal.booking.views",
-)
+from portal.extensions import babel, csrf, htmx, limiter, mail
 
 
 def select_locale():
@@ -43,27 +34,18 @@ def create_app(config=None):
 
     app.jinja_env.add_extension("jinja2.ext.do")
 
-    from portal import db
-    from portal.extensions import babel, csrf, htmx, limiter, mail
+    if app.config.get("MAIL_BACKEND") == "file":  # the development outbox, 0600 files
+        app.config["MAIL_BACKEND"] = "portal.mail.backends.EmailBackend"
+
     db.init_app(app)
     babel.init_app(app, locale_selector=select_locale, timezone_selector=lambda: "Europe/Oslo")
     csrf.init_app(app)
     htmx.init_app(app)
     limiter.init_app(app)
     mail.init_app(app)
-
-    from portal.auth import guard, views as auth_views
-    from portal.web import errors
-    guard.init_app(app)
-    auth_views.init_app(app)
-    errors.init_app(app)
-
-    import importlib
-    for name in BLUEPRINTS:
-        app.register_blueprint(importlib.import_module(name).bp)
-
-    from portal import demo
-    demo.init_app(app)
+    features.init_app(app)
+    app.cli.add_command(schema.cli)
+    app.cli.add_command(demo.demo_data_command)
 
     @app.context_processor
     def layout_context():

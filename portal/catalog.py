@@ -139,7 +139,6 @@ CATEGORIES = (
              ("JobNote.job", "JobNote.text"),
              ("service_delivery",), CONTRACT, AFTER_LAST_CONTACT, False),
 )
-BY_KEY = {c.key: c for c in CATEGORIES}
 
 # Columns of personal-data models that are bookkeeping, not personal data about the person.
 NOT_PERSONAL = frozenset({

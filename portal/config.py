@@ -3,6 +3,8 @@ import os
 from datetime import timedelta
 from pathlib import Path
 
+from portal.private_files import open_private, private_dir
+
 ROOT = Path(__file__).resolve().parent.parent
 INSTANCE = Path(os.environ.get("INSTANCE_PATH", ROOT / "instance"))
 
@@ -66,6 +68,8 @@ class Config:
     DOCUMENT_KEYS = os.environ.get("DOCUMENT_KEYS", "")
     DOCUMENT_MAX_BYTES = int(os.environ.get("DOCUMENT_MAX_BYTES", 10 * 1024 * 1024))
     DOCUMENT_QUOTA_BYTES = int(os.environ.get("DOCUMENT_QUOTA_BYTES", 40 * 1024 * 1024))
+    # Uploads (new and replacing, accepted or refused) per account per hour, counted in Redis.
+    UPLOADS_PER_HOUR = int(os.environ.get("UPLOADS_PER_HOUR", 30))
     # Account e-mails: how long the links in them work.
     VERIFY_TOKEN_HOURS = 48
     RESET_TOKEN_MINUTES = 60
@@ -83,7 +87,8 @@ class Config:
 class TestConfig(Config):
     ENV_NAME = "test"
     TESTING = True
-    SECRET_KEY = "test-secret-key-not-for-production"
+    # Only pytest uses TestConfig; production refuses to start without its own SECRET_KEY.
+    SECRET_KEY = "test-secret-key-not-for-production"  # nosec B105 # a test-only key, see above
     DATABASE_URL = os.environ.get("DATABASE_URL", "sqlite:///:memory:")
     REDIS_URL = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
     RATELIMIT_STORAGE_URI = "memory://"
@@ -92,7 +97,7 @@ class TestConfig(Config):
     SERVER_NAME = None
     SESSION_COOKIE_SECURE = False
     WTF_CSRF_SSL_STRICT = False
-    # Tests post forms directly; tests/test_foundation.py and the browser tests turn it on.
+    # Tests post forms directly; the CSRF tests (tests/test_web.py) and live_server turn it on.
     WTF_CSRF_ENABLED = False
     HSTS = False
 
@@ -105,10 +110,10 @@ def instance_secret(path, generate):
     """
     path = Path(path)
     if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
+        private_dir(path.parent)
         tmp = path.with_name(f".{path.name}.{os.getpid()}.{os.urandom(4).hex()}")
-        tmp.write_text(generate())
-        tmp.chmod(0o600)
+        with open_private(tmp) as f:  # 0600 from the start
+            f.write(generate().encode())
         try:
             os.link(tmp, path)
         except FileExistsError:

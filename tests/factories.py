@@ -3,7 +3,7 @@ import itertools
 
 from portal.auth.actions import hash_password
 from portal.auth.models import User
-from portal.candidates.models import Person
+from portal.people.models import Person
 
 _seq = itertools.count(1)
 PASSWORD = "correct horse battery staple"

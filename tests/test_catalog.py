@@ -1,6 +1,6 @@
 """The catalog is the spine: it matches the policy and knows every personal-data column."""
 from portal import catalog
-from portal.db import all_models
+from portal.features import all_models
 
 
 def test_booking_stage_is_name_address_email_phone_only():

@@ -5,6 +5,8 @@ from hypothesis import strategies as st
 from portal.auth.models import LoginSession
 
 junk = st.one_of(st.text(max_size=300), st.text(alphabet=st.characters(max_codepoint=0x1F), max_size=50),
+                 st.text(alphabet=st.characters(min_codepoint=0x7F, max_codepoint=0x9F), max_size=20),
+                 st.just("a\x00@example.no"), st.just("x" * 10_000),
                  st.just("<script>alert(1)</script>"), st.just("' OR 1=1 --"), st.just("x" * 5000))
 
 

@@ -1,4 +1,4 @@
-"""All periodic work is declared in jobs/cron.py, the file the one `rq cron` process loads."""
+"""Each feature declares its periodic work; jobs/cron.py, the file `rq cron` loads, collects it."""
 import fakeredis
 from rq.cron import CronScheduler
 

@@ -104,8 +104,9 @@ def test_relay_leaves_a_waiting_job_alone(db, queue):
 
 
 def test_a_sent_email_leaves_no_body_or_links_behind_and_is_forgotten_after_30_days(db, outbox):
-    import time_machine
     from datetime import UTC, datetime, timedelta
+
+    import time_machine
     row = write(make_person(name="Ola Hemmelig"))
     assert len(outbox.messages) == 1
     kept = Outbox.get_by_id(row.id)

@@ -1,7 +1,7 @@
 """The migrations build exactly the schema the models describe."""
 from playhouse.schema_diff import diff_models
 
-from portal.db import all_models
+from portal.features import all_models
 
 
 def test_migrated_schema_matches_the_models(db):

@@ -156,7 +156,7 @@ def test_fields_carry_no_stray_aria_values_and_errors_are_tied_to_fields(client)
 @pytest.mark.parametrize("path", ["/account/documents/{big}/download", "/account/profile/experience/{big}",
                                   "/staff/consultants/{big}/hours"])
 def test_ids_beyond_the_database_are_404_not_500(client, login_as, path):
-    login_as("admin")  # passes every role check; the id is what matters here
+    login_as("admin")  # the router refuses the id before any role check is made
     assert client.get(path.format(big="9" * 25)).status_code == 404
 
 

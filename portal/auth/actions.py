@@ -12,6 +12,10 @@ from flask_babel import lazy_gettext as _l
 from portal.audit.actions import record
 from portal.auth.models import ROLES, AccountToken, LoginSession, User
 from portal.db import db, utcnow
+from portal.mail.actions import queue_email
+from portal.people.models import Person
+from portal.web.forms import email_address
+from portal.web.links import external_url
 
 hasher = PasswordHasher()  # argon2id with the library's current recommended parameters
 # Verified against when the account does not exist, so both answers take the same time.
@@ -49,10 +53,10 @@ def hash_password(password):
 
 def create_user(email, password, role="candidate", person=None):
     """Create a login; raises AccountError with a message for the person."""
-    email = normalize_email(email)
+    email = email_address(email)
     if role not in ROLES:
         raise AccountError(_l("Unknown role."))
-    if "@" not in email:
+    if email is None:
         raise AccountError(_l("Enter a valid e-mail address."))
     problem = password_problem(password, email)
     if problem:
@@ -147,18 +151,6 @@ def mark_fresh(user):
 REGISTER, RESET, CHANGE_EMAIL = "register", "reset_password", "change_email"
 
 
-def valid_email(email):
-    """The normalised address, or None when it is not a usable e-mail address."""
-    from email_validator import EmailNotValidError, validate_email
-    email = normalize_email(email)
-    if len(email) > 254:
-        return None
-    try:
-        return validate_email(email, check_deliverability=False).normalized.lower()
-    except EmailNotValidError:
-        return None
-
-
 def issue_token(purpose, email, lifetime, user=None, name=""):
     """Store the hash of a new single-use token; returns the token for the link."""
     token = secrets.token_urlsafe(32)
@@ -185,7 +177,6 @@ def consume_token(purpose, token):
 
 
 def _email_taken(email, except_person=None):
-    from portal.candidates.models import Person
     people = Person.select().where(Person.email == email)
     if except_person is not None:
         people = people.where(Person.id != except_person)
@@ -194,8 +185,6 @@ def _email_taken(email, except_person=None):
 
 def start_registration(name, email, locale):
     """E-mail a verification link, or "you already have an account": the same answer either way."""
-    from portal.mail.actions import queue_email
-    from portal.web.links import external_url
     with db.atomic():
         if User.select().where(User.email == email).exists():
             queue_email(email, _l("You already have an account"), "auth/email/already_registered",
@@ -211,7 +200,6 @@ def start_registration(name, email, locale):
 
 def complete_registration(token, password, locale):
     """Create the account of a proven address, joining the Person who already has it."""
-    from portal.candidates.models import Person
     row = peek_token(REGISTER, token)
     if row is None:
         raise AccountError(_l("This link has expired or has been used already."))
@@ -237,8 +225,6 @@ def accept_invite(person, password):
 
 def request_password_reset(email, locale):
     """E-mail a reset link to a known address, a short note to an unknown one: same answer."""
-    from portal.mail.actions import queue_email
-    from portal.web.links import external_url
     user = User.get_or_none(User.email == email)
     with db.atomic():
         if user is None or not user.active:
@@ -292,8 +278,6 @@ def change_password(user, password):
 
 def request_email_change(user, new_email, locale):
     """Send a confirmation link to the new address; nothing changes until it is followed."""
-    from portal.mail.actions import queue_email
-    from portal.web.links import external_url
     with db.atomic():
         if _email_taken(new_email, except_person=user.person_id):
             # The requester learns nothing; the owner of the address hears about it.
@@ -310,8 +294,6 @@ def request_email_change(user, new_email, locale):
 
 def confirm_email_change(token, locale):
     """Move the account (and its person) to the proven new address; tell the old address."""
-    from portal.candidates.models import Person
-    from portal.mail.actions import queue_email
     with db.atomic():
         row = consume_token(CHANGE_EMAIL, token)
         if row is None or row.user is None:

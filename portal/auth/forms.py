@@ -1,45 +1,46 @@
+"""Login, registration, password and e-mail forms; addresses checked by the one e-mail rule."""
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import EmailField, HiddenField, PasswordField, StringField
 from wtforms.validators import DataRequired, Length
 
+from portal.web.forms import Form, has_letter, nfc, plain_text, strip, valid_email
 
-class LoginForm(FlaskForm):
-    email = EmailField(_l("E-mail address"), validators=[
+
+def _email_field(label, required_message):
+    return EmailField(label, filters=[strip], validators=[
+        DataRequired(required_message), Length(max=254), valid_email])
+
+
+class LoginForm(Form):
+    # Not checked by the e-mail rule: a login says the same for a malformed and an unknown address.
+    email = EmailField(_l("E-mail address"), filters=[strip], validators=[
         DataRequired(_l("Enter your e-mail address.")), Length(max=254)])
     password = PasswordField(_l("Password"), validators=[
         DataRequired(_l("Enter your password.")), Length(max=256)])
     next = HiddenField()
 
 
-class EmptyForm(FlaskForm):
-    """A form with only the CSRF token, for buttons that POST."""
+class RegisterForm(Form):
+    name = StringField(_l("Full name"), filters=[strip, nfc], validators=[
+        DataRequired(_l("Enter your name.")), Length(max=200), plain_text, has_letter])
+    email = _email_field(_l("E-mail address"), _l("Enter your e-mail address."))
 
 
-class RegisterForm(FlaskForm):
-    name = StringField(_l("Full name"), validators=[
-        DataRequired(_l("Enter your name.")), Length(max=200)])
-    email = EmailField(_l("E-mail address"), validators=[
-        DataRequired(_l("Enter your e-mail address.")), Length(max=254)])
-
-
-class NewPasswordForm(FlaskForm):
+class NewPasswordForm(Form):
     password = PasswordField(_l("New password"), validators=[
         DataRequired(_l("Choose a password.")), Length(max=256)],
         description=_l("At least 10 characters. A few words with spaces are easy to remember."))
 
 
-class ForgotPasswordForm(FlaskForm):
-    email = EmailField(_l("E-mail address"), validators=[
-        DataRequired(_l("Enter your e-mail address.")), Length(max=254)])
+class ForgotPasswordForm(Form):
+    email = _email_field(_l("E-mail address"), _l("Enter your e-mail address."))
 
 
-class ReauthForm(FlaskForm):
+class ReauthForm(Form):
     password = PasswordField(_l("Password"), validators=[
         DataRequired(_l("Enter your password.")), Length(max=256)])
     next = HiddenField()
 
 
-class EmailChangeForm(FlaskForm):
-    email = EmailField(_l("New e-mail address"), validators=[
-        DataRequired(_l("Enter your new e-mail address.")), Length(max=254)])
+class EmailChangeForm(Form):
+    email = _email_field(_l("New e-mail address"), _l("Enter your new e-mail address."))

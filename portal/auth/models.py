@@ -2,8 +2,8 @@
 from flask_login import UserMixin
 from peewee import BooleanField, CharField, DateTimeField, ForeignKeyField
 
-from portal.candidates.models import Person
 from portal.db import BaseModel, utcnow
+from portal.people.models import Person
 
 ROLES = ("candidate", "staff", "admin")
 

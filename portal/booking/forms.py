@@ -1,60 +1,24 @@
 """The public booking form, derived from the catalog, and the staff availability forms."""
 import re
-import unicodedata
 
-import phonenumbers
 from babel import Locale
-from email_validator import EmailNotValidError, validate_email
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
-from wtforms import (DateField, EmailField, RadioField, SelectChoice, SelectField, StringField,
-                     TelField, TimeField)
+from wtforms import (
+    DateField,
+    EmailField,
+    RadioField,
+    SelectChoice,
+    SelectField,
+    StringField,
+    TelField,
+    TimeField,
+)
 from wtforms.validators import AnyOf, DataRequired, InputRequired, Length, Optional, ValidationError
 
 from portal import catalog
-from portal.booking.models import KINDS, PLACES
-
-
-def _strip(value):
-    return value.strip() if isinstance(value, str) else value
-
-
-def _nfc(value):
-    return unicodedata.normalize("NFC", value) if isinstance(value, str) else value
-
-
-def plain_text(form, field):
-    """Refuse control characters and markup in a one-line text field."""
-    value = field.data or ""
-    if any(unicodedata.category(c) in ("Cc", "Cf", "Cs", "Co") for c in value):
-        raise ValidationError(_l("Remove the invisible control characters."))
-    if "<" in value or ">" in value:
-        raise ValidationError(_l("Remove the angle brackets: code and markup are not allowed here."))
-
-
-def has_letter(form, field):
-    if not any(unicodedata.category(c).startswith("L") for c in field.data or ""):
-        raise ValidationError(_l("Write your name with letters."))
-
-
-def valid_email(form, field):
-    """Check the address by its form only (no network look-ups) and store it lower-case."""
-    try:
-        field.data = validate_email(field.data or "", check_deliverability=False).normalized.lower()
-    except EmailNotValidError:
-        raise ValidationError(_l("Enter a valid e-mail address, like name@example.no.")) from None
-
-
-def valid_phone(form, field):
-    """Accept Norwegian numbers with or without +47/0047 and foreign ones; store E.164."""
-    try:
-        number = phonenumbers.parse(field.data or "", "NO")
-    except phonenumbers.NumberParseException:
-        number = None
-    if number is None or not phonenumbers.is_valid_number(number):
-        raise ValidationError(_l("Enter a valid phone number, like 412 34 567 or +46 70 123 45 67."))
-    field.data = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+from portal.booking.models import KIND_LABELS, KINDS, PLACE_LABELS, PLACES
+from portal.web.forms import Form, has_letter, nfc, plain_text, strip, valid_email, valid_phone
 
 
 def valid_postal_code(form, field):
@@ -77,21 +41,21 @@ def country_choices():
 
 
 def _name():
-    return StringField(_l("Full name"), filters=[_strip, _nfc], validators=[
+    return StringField(_l("Full name"), filters=[strip, nfc], validators=[
         DataRequired(_l("Enter your name.")),
         Length(max=200, message=_l("The name can be at most 200 characters.")),
         plain_text, has_letter], render_kw={"autocomplete": "name", "maxlength": 200})
 
 
 def _street():
-    return StringField(_l("Street address"), filters=[_strip, _nfc], validators=[
+    return StringField(_l("Street address"), filters=[strip, nfc], validators=[
         DataRequired(_l("Enter your street address.")),
         Length(max=200, message=_l("The street address can be at most 200 characters.")),
         plain_text], render_kw={"autocomplete": "address-line1", "maxlength": 200})
 
 
 def _postal_code():
-    return StringField(_l("Postal code"), filters=[_strip], validators=[
+    return StringField(_l("Postal code"), filters=[strip], validators=[
         DataRequired(_l("Enter your postal code.")),
         Length(max=12, message=_l("The postal code can be at most 12 characters.")),
         plain_text, valid_postal_code],
@@ -99,7 +63,7 @@ def _postal_code():
 
 
 def _place():
-    return StringField(_l("Place"), filters=[_strip, _nfc], validators=[
+    return StringField(_l("Place"), filters=[strip, nfc], validators=[
         DataRequired(_l("Enter the place (town or city) of your address.")),
         Length(max=100, message=_l("The place can be at most 100 characters.")),
         plain_text], render_kw={"autocomplete": "address-level2", "maxlength": 100})
@@ -117,14 +81,14 @@ def _known_country(form, field):
 
 
 def _email():
-    return EmailField(_l("E-mail address"), filters=[_strip], validators=[
+    return EmailField(_l("E-mail address"), filters=[strip], validators=[
         DataRequired(_l("Enter your e-mail address.")),
         Length(max=254, message=_l("The e-mail address can be at most 254 characters.")),
         plain_text, valid_email], render_kw={"autocomplete": "email", "maxlength": 254})
 
 
 def _phone():
-    return TelField(_l("Phone"), filters=[_strip], validators=[
+    return TelField(_l("Phone"), filters=[strip], validators=[
         DataRequired(_l("Enter your phone number.")),
         Length(max=32, message=_l("The phone number can be at most 32 characters.")),
         plain_text, valid_phone], render_kw={"autocomplete": "tel", "maxlength": 32})
@@ -138,10 +102,10 @@ PERSONAL_FIELDS = {"name": _name, "street": _street, "postal_code": _postal_code
 NOT_PERSONAL_FIELDS = ("csrf_token", "slot", "kind", "meeting_place", "website")
 
 
-class SlotForm(FlaskForm):
+class SlotForm(Form):
     """Choosing a time (used alone when a booking is moved)."""
 
-    slot = StringField(_l("Time"), filters=[_strip], validators=[
+    slot = StringField(_l("Time"), filters=[strip], validators=[
         DataRequired(_l("Choose a time.")), Length(max=40, message=_l("Choose a time from the list."))])
 
 
@@ -161,7 +125,6 @@ class BookingForm(SlotForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        from portal.booking.actions import KIND_LABELS, PLACE_LABELS
         self.kind.choices = [SelectChoice(k, label) for k, label in KIND_LABELS.items()]
         self.meeting_place.choices = [SelectChoice(k, label) for k, label in PLACE_LABELS.items()]
         self.country.choices = country_choices()
@@ -179,10 +142,10 @@ for _column in catalog.columns_of("Person", catalog.BOOKING):
     setattr(BookingForm, _column, PERSONAL_FIELDS[_column]())
 
 
-class ConsultantForm(FlaskForm):
-    name = StringField(_l("Name"), filters=[_strip], validators=[
+class ConsultantForm(Form):
+    name = StringField(_l("Name"), filters=[strip], validators=[
         DataRequired(_l("Enter the consultant's name.")), Length(max=200), plain_text])
-    email = EmailField(_l("E-mail address"), filters=[_strip], validators=[
+    email = EmailField(_l("E-mail address"), filters=[strip], validators=[
         DataRequired(_l("Enter the consultant's e-mail address.")), Length(max=254), plain_text,
         valid_email])
 
@@ -196,7 +159,7 @@ def _ends_after_starts(form, field):
         raise ValidationError(_l("The end must be after the start."))
 
 
-class WeeklyHoursForm(FlaskForm):
+class WeeklyHoursForm(Form):
     weekday = SelectField(_l("Weekday"), coerce=int,
                           choices=[SelectChoice(n, label) for n, label in enumerate(WEEKDAY_LABELS)],
                           validate_choice=True)
@@ -205,7 +168,7 @@ class WeeklyHoursForm(FlaskForm):
                                             _ends_after_starts])
 
 
-class ExceptionForm(FlaskForm):
+class ExceptionForm(Form):
     on = DateField(_l("Date"), validators=[InputRequired(_l("Enter a date."))])
     kind = SelectField(_l("Kind"), choices=[SelectChoice("off", _l("Off")),
                                             SelectChoice("extra", _l("Extra hours"))])

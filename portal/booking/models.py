@@ -1,16 +1,20 @@
 """Who can meet when, and the bookings that claim those times."""
-from peewee import (BooleanField, CharField, DateField, DateTimeField, ForeignKeyField,
-                    IntegerField, TimeField)
+from flask_babel import lazy_gettext as _l
+from peewee import BooleanField, CharField, DateField, DateTimeField, ForeignKeyField, IntegerField, TimeField
 
-from portal.candidates.models import Person
 from portal.db import BaseModel, utcnow
+from portal.people.models import Person
 
-KINDS = ("conversation", "meeting", "interview")
-PLACES = ("office", "phone", "video")
-STATUSES = ("booked", "cancelled", "moved", "attended", "no_show")
+KIND_LABELS = {"conversation": _l("Conversation"), "meeting": _l("Meeting"),
+               "interview": _l("Interview")}
+PLACE_LABELS = {"office": _l("At our office"), "phone": _l("By phone"), "video": _l("By video")}
+# The labels of the typed_* columns, for staff and for the person's overview.
+FIELD_LABELS = {"name": _l("Name"), "street": _l("Street address"), "postal_code": _l("Postal code"),
+                "place": _l("Place"), "country": _l("Country"), "phone": _l("Phone")}
+KINDS = tuple(KIND_LABELS)
+PLACES = tuple(PLACE_LABELS)
 # A booking in one of these states holds its time; cancelled and moved ones free it.
 HOLDING = ("booked", "attended", "no_show")
-WEEKDAYS = range(7)  # Monday is 0, as in datetime.weekday()
 
 
 class Consultant(BaseModel):

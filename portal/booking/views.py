@@ -1,15 +1,30 @@
 """The public booking page, the cancel and move links, and staff availability and attendance."""
-from flask import (Blueprint, abort, current_app, flash, redirect, request, session, url_for)
+from flask import Blueprint, current_app, flash, redirect, request, session, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
+from playhouse.flask_utils import get_object_or_404
 
-from portal.auth.forms import EmptyForm
 from portal.auth.guard import public, staff_only
-from portal.booking import actions
-from portal.booking.forms import (WEEKDAY_LABELS, BookingForm, ConsultantForm, ExceptionForm,
-                                  SlotForm, WeeklyHoursForm)
-from portal.booking.models import AvailabilityException, Booking, Consultant, WeeklyHours
+from portal.booking import actions, availability, schedule
+from portal.booking.forms import (
+    WEEKDAY_LABELS,
+    BookingForm,
+    ConsultantForm,
+    ExceptionForm,
+    SlotForm,
+    WeeklyHoursForm,
+)
+from portal.booking.models import (
+    FIELD_LABELS,
+    KIND_LABELS,
+    PLACE_LABELS,
+    AvailabilityException,
+    Booking,
+    Consultant,
+    WeeklyHours,
+)
 from portal.extensions import limiter
+from portal.web.forms import EmptyForm
 from portal.web.render import render
 
 bp = Blueprint("booking", __name__)
@@ -17,19 +32,19 @@ bp = Blueprint("booking", __name__)
 
 @bp.app_context_processor
 def booking_labels():
-    return {"booking_kind_labels": actions.KIND_LABELS, "booking_place_labels": actions.PLACE_LABELS,
-            "booking_field_labels": actions.FIELD_LABELS}
+    return {"booking_kind_labels": KIND_LABELS, "booking_place_labels": PLACE_LABELS,
+            "booking_field_labels": FIELD_LABELS}
 
 
 def _week():
-    return actions.clamp_week(request.args.get("week", 0))
+    return schedule.clamp_week(request.args.get("week", 0))
 
 
 def _slot_context(week, page_endpoint, fragment_endpoint, **values):
     """What the slot list needs: the week's free slots and links to the weeks around it."""
     return dict(
-        week=week, last_week=actions.weeks_ahead() - 1, days=actions.slots_by_day(week),
-        week_dates=actions.week_days(week),
+        week=week, last_week=schedule.weeks_ahead() - 1, days=schedule.slots_by_day(week),
+        week_dates=schedule.week_days(week),
         week_href=lambda n: url_for(page_endpoint, week=n, **values),
         week_hx=lambda n: url_for(fragment_endpoint, week=n, **values))
 
@@ -56,7 +71,7 @@ def book():
     try:
         booking = actions.book(form.slot.data, form.kind.data, form.meeting_place.data,
                                form.details(), str(get_locale() or "nb"))
-    except actions.SlotProblem as problem:
+    except schedule.SlotProblem as problem:
         form.slot.errors = [problem.message]
         form.slot.data = ""
         return _book_page(form, status=409 if problem.code == "taken" else 422, week=_week())
@@ -78,8 +93,8 @@ def booked():
     booking = Booking.get_or_none(Booking.id == session.get("booked", 0))
     if booking is None:
         return redirect(url_for("booking.book"))
-    return render("booking/booked.html", booking=booking, kind=actions.KIND_LABELS[booking.kind],
-                  place=actions.PLACE_LABELS[booking.place])
+    return render("booking/booked.html", booking=booking, kind=KIND_LABELS[booking.kind],
+                  place=PLACE_LABELS[booking.place])
 
 
 def _link_problem(problem):
@@ -100,7 +115,7 @@ def cancel(token):
     except actions.LinkProblem as problem:
         return _link_problem(problem)
     return render("booking/cancel.html", form=form, booking=booking,
-                  kind=actions.KIND_LABELS[booking.kind], place=actions.PLACE_LABELS[booking.place])
+                  kind=KIND_LABELS[booking.kind], place=PLACE_LABELS[booking.place])
 
 
 @bp.route("/book/move/<token>", methods=["GET", "POST"])
@@ -114,7 +129,7 @@ def move(token):
         if form.validate_on_submit():
             try:
                 new = actions.move(token, form.slot.data)
-            except actions.SlotProblem as problem:
+            except schedule.SlotProblem as problem:
                 form.slot.errors = [problem.message]
                 form.slot.data = ""
                 status = 409 if problem.code == "taken" else 422
@@ -127,8 +142,8 @@ def move(token):
     except actions.LinkProblem as problem:
         return _link_problem(problem)
     return render("booking/move.html", fragment="slots", status=status, form=form, booking=booking,
-                  token=token, kind=actions.KIND_LABELS[booking.kind],
-                  place=actions.PLACE_LABELS[booking.place],
+                  token=token, kind=KIND_LABELS[booking.kind],
+                  place=PLACE_LABELS[booking.place],
                   **_slot_context(_week(), "booking.move", "booking.move", token=token))
 
 
@@ -149,9 +164,7 @@ def no_show(booking_id):
 
 
 def _mark(booking_id, status):
-    booking = Booking.get_or_none(Booking.id == booking_id)
-    if booking is None:
-        abort(404)
+    booking = get_object_or_404(Booking, Booking.id == booking_id)
     if EmptyForm().validate_on_submit() and actions.mark(booking, status):
         flash(_("Marked as attended.") if status == "attended" else _("Marked as no-show."), "info")
     else:
@@ -165,7 +178,7 @@ def consultants():
     """List consultants and add one."""
     form = ConsultantForm()
     if form.validate_on_submit():
-        consultant = actions.add_consultant(form.name.data, form.email.data)
+        consultant = availability.add_consultant(form.name.data, form.email.data)
         flash(_("Consultant added. Now set the opening hours."), "info")
         return redirect(url_for("booking.hours", consultant_id=consultant.id))
     return render("booking/consultants.html", form=form, status=422 if form.errors else 200,
@@ -176,9 +189,9 @@ def consultants():
 @staff_only
 def toggle_active(consultant_id):
     """Offer or stop offering a consultant's times."""
-    consultant = Consultant.get_or_none(Consultant.id == consultant_id) or abort(404)
+    consultant = get_object_or_404(Consultant, Consultant.id == consultant_id)
     if EmptyForm().validate_on_submit():
-        actions.set_active(consultant, not consultant.active)
+        availability.set_active(consultant, not consultant.active)
     return redirect(url_for("booking.consultants"))
 
 
@@ -186,25 +199,25 @@ def toggle_active(consultant_id):
 @staff_only
 def hours(consultant_id):
     """Show and edit a consultant's weekly hours and exceptions."""
-    consultant = Consultant.get_or_none(Consultant.id == consultant_id) or abort(404)
+    consultant = get_object_or_404(Consultant, Consultant.id == consultant_id)
     hours_form = WeeklyHoursForm(prefix="h")
     exception_form = ExceptionForm(prefix="x")
     status = 200
     if request.method == "POST":
         what = request.form.get("what")
         if what == "hours" and hours_form.validate_on_submit():
-            actions.add_weekly_hours(consultant, hours_form.weekday.data, hours_form.starts.data,
+            availability.add_weekly_hours(consultant, hours_form.weekday.data, hours_form.starts.data,
                                      hours_form.ends.data)
             return redirect(url_for("booking.hours", consultant_id=consultant.id))
         if what == "exception" and exception_form.validate_on_submit():
-            actions.add_exception(consultant, exception_form.on.data, exception_form.kind.data,
+            availability.add_exception(consultant, exception_form.on.data, exception_form.kind.data,
                                   exception_form.starts.data, exception_form.ends.data)
             return redirect(url_for("booking.hours", consultant_id=consultant.id))
         if what == "delete-hours" and EmptyForm().validate_on_submit():
-            actions.remove_weekly_hours(consultant, request.form.get("id", type=int))
+            availability.remove_weekly_hours(consultant, request.form.get("id", type=int))
             return redirect(url_for("booking.hours", consultant_id=consultant.id))
         if what == "delete-exception" and EmptyForm().validate_on_submit():
-            actions.remove_exception(consultant, request.form.get("id", type=int))
+            availability.remove_exception(consultant, request.form.get("id", type=int))
             return redirect(url_for("booking.hours", consultant_id=consultant.id))
         status = 422
     return render("booking/hours.html", status=status, consultant=consultant,
@@ -213,5 +226,5 @@ def hours(consultant_id):
                   delete_form=EmptyForm(), weekdays=WEEKDAY_LABELS,
                   weekly=consultant.weekly_hours.order_by(WeeklyHours.weekday, WeeklyHours.starts),
                   exceptions=consultant.exceptions.where(
-                      AvailabilityException.on >= actions.oslo_today())
+                      AvailabilityException.on >= schedule.oslo_today())
                   .order_by(AvailabilityException.on))

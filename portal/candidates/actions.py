@@ -9,12 +9,21 @@ from flask_babel import lazy_gettext as _l
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from peewee import IntegrityError
 
-from portal import catalog
+from portal import catalog, features
 from portal.audit.actions import record
 from portal.candidates import forms
-from portal.candidates.models import (Certificate, JobNote, LanguageSkill, Person,
-                                      Profile, Qualification, Reference, WorkExperience)
-from portal.db import all_models, db, utcnow
+from portal.candidates.models import (
+    Certificate,
+    JobNote,
+    LanguageSkill,
+    Profile,
+    Qualification,
+    Reference,
+    WorkExperience,
+)
+from portal.db import db, utcnow
+from portal.documents.models import Document
+from portal.people.models import Person
 
 INVITE_MAX_AGE = 60 * 60 * 24 * 30  # an invitation link works for 30 days
 
@@ -117,17 +126,6 @@ def rows(person, section):
     return list(model.select().where(model.person == person.id).order_by(model.id))
 
 
-def get_row(person, section, row_id):
-    """A row of this person in this section, or None: another person's id finds nothing."""
-    model = section.model
-    return model.get_or_none((model.id == row_id) & (model.person == person.id))
-
-
-def touch_person(person):
-    """Save that we were in contact now: the retention clock starts again."""
-    person.touch()
-    Person.update(last_contact_at=person.last_contact_at, updated_at=person.updated_at).where(
-        Person.id == person.id).execute()
 
 
 def save_row(person, section, form, row=None):
@@ -148,7 +146,7 @@ def save_row(person, section, form, row=None):
             row.updated_at = utcnow()
         created = row.id is None
         row.save()
-        touch_person(person)
+        person.touch()
         record("profile.updated", person=person, section=section.key, row=row.id,
                change="created" if created else "updated")
     return row
@@ -159,7 +157,7 @@ def delete_row(person, section, row):
     with db.atomic():
         section.model.delete().where((section.model.id == row.id)
                                      & (section.model.person == person.id)).execute()
-        touch_person(person)
+        person.touch()
         record("profile.updated", person=person, section=section.key, row=row.id, change="deleted")
 
 
@@ -188,7 +186,7 @@ def display_value(field, value):
 
 def _model(name):
     """A catalog model by name, whichever feature owns it (booking keeps typed details too)."""
-    return next(m for m in all_models() if m.__name__ == name)
+    return next(m for m in features.all_models() if m.__name__ == name)
 
 
 def _profile_field(column):
@@ -210,7 +208,6 @@ def deletion_date(person, retention=catalog.AFTER_LAST_CONTACT):
 
 
 def _held(person, category, profile):
-    from portal.documents.models import Document
     held = []
     by_model = {}
     for f in category.fields:
@@ -274,22 +271,3 @@ def overview_groups(person):
         groups[-1]["items"].append(item)
     return groups
 
-
-def load_demo_data(password):
-    """A demo candidate with an open profile, so the candidate area can be tried at once."""
-    from portal.auth.actions import create_user
-    with db.atomic():
-        person = Person.create(name="Kari Nordmann", street="Storgata 1", postal_code="0155",
-                               place="Oslo", email="kari@example.no", phone="+4741234567",
-                               stage=catalog.CANDIDATE)
-        Profile.create(person=person, nationality="Norsk", availability="Fulltid, fra januar",
-                       available_from=date(date.today().year + 1, 1, 15),
-                       salary_expectation=650000)
-        WorkExperience.create(person=person, employer="Bygg og Anlegg AS", title="Prosjektleder",
-                              started_on=date(2019, 8, 1), ended_on=date(2025, 6, 30),
-                              description="Ledet rehabilitering av skolebygg.")
-        LanguageSkill.create(person=person, language="Engelsk", level="C1")
-        Qualification.create(person=person, title="Bachelor i byggingeniørfag",
-                             institution="OsloMet", completed_on=date(2018, 6, 15))
-        create_user(person.email, password, role="candidate", person=person)
-    return person.email

@@ -1,14 +1,13 @@
 """Profile forms: one per section, each edits one row. Unknown fields (role, person_id) are ignored."""
 from datetime import date
 
-import phonenumbers
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import DateField, EmailField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional, ValidationError
+from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 
 from portal.candidates.models import CEFR_LEVELS
+from portal.web.forms import Form, strip, valid_email, valid_phone
 
 EARLIEST = date(1900, 1, 1)
 LATEST_PLANNED = date(2100, 12, 31)
@@ -60,7 +59,7 @@ def plausible(form, field):
         raise ValidationError(_l("Enter a date between 1900 and 2100."))
 
 
-class RowForm(FlaskForm):
+class RowForm(Form):
     """A profile row form; WTForms' own parse messages are replaced by ours (nb and en)."""
 
     def validate(self, extra_validators=None):
@@ -121,18 +120,10 @@ class ReferenceForm(RowForm):
     name = StringField(_l("Name"), validators=[
         DataRequired(_l("Enter the reference's name.")), Length(max=200)])
     relation = StringField(_l("How you know each other"), validators=[Length(max=200)])
-    email = EmailField(_l("E-mail address"), validators=[
-        Optional(), Length(max=254), Email(_l("Enter a valid e-mail address."))])
-    phone = StringField(_l("Phone number"), validators=[Optional(), Length(max=32)])
-
-    def validate_phone(self, field):
-        try:
-            number = phonenumbers.parse(field.data, "NO")
-        except phonenumbers.NumberParseException:
-            number = None
-        if number is None or not phonenumbers.is_valid_number(number):
-            raise ValidationError(_l("Enter a valid phone number."))
-        field.data = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+    email = EmailField(_l("E-mail address"), filters=[strip], validators=[
+        Optional(), Length(max=254), valid_email])
+    phone = StringField(_l("Phone number"), filters=[strip], validators=[
+        Optional(), Length(max=32), valid_phone])
 
 
 class QualificationForm(RowForm):

@@ -1,33 +1,8 @@
-"""The person the portal holds data about: booking-stage fields and the stage reached."""
+"""Candidate-stage data: the profile and its rows, and what staff record about a candidate."""
 from peewee import CharField, DateField, DateTimeField, ForeignKeyField, IntegerField, TextField
 
-from portal import catalog
 from portal.db import BaseModel, utcnow
-
-
-class Person(BaseModel):
-    """A data subject. Booking-stage fields only; candidate-stage data lives in the profile."""
-    name = CharField(max_length=200)
-    street = CharField(max_length=200, default="")
-    postal_code = CharField(max_length=20, default="")
-    place = CharField(max_length=100, default="")
-    country = CharField(max_length=2, default="NO")
-    email = CharField(max_length=254, unique=True)  # stored lower-case
-    phone = CharField(max_length=32, default="")  # E.164
-    stage = CharField(max_length=16, default=catalog.BOOKING)
-    locale = CharField(max_length=5, default="nb")
-    last_contact_at = DateTimeField(default=utcnow, index=True)
-    created_at = DateTimeField(default=utcnow)
-    updated_at = DateTimeField(default=utcnow)
-
-    @property
-    def is_candidate(self):
-        return self.stage == catalog.CANDIDATE
-
-    def touch(self):
-        """Record contact now: the retention clock starts again."""
-        self.last_contact_at = self.updated_at = utcnow()
-
+from portal.people.models import Person
 
 # Candidate-stage data: collected once a CV is sent or a meeting is held. Column names are the
 # ones portal/catalog.py lists; ids, the person link and timestamps are in catalog.NOT_PERSONAL.

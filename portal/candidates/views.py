@@ -1,22 +1,14 @@
 """The candidate's own pages: the overview of what we hold, and the profile edited in place."""
 from flask import Blueprint, abort, flash, redirect, url_for
 from flask_babel import gettext as _
-from flask_login import current_user
 
-from portal.auth.forms import EmptyForm
 from portal.auth.guard import roles
 from portal.candidates import actions
+from portal.people.actions import current_person, own_or_404
+from portal.web.forms import EmptyForm
 from portal.web.render import render, wants_fragment
 
 bp = Blueprint("candidates", __name__, url_prefix="/account")
-
-
-def current_person():
-    """The Person of the logged-in candidate (404 for a login without one)."""
-    person = current_user.person
-    if person is None:
-        abort(404)
-    return person
 
 
 def _section(key):
@@ -31,9 +23,7 @@ def _own_row(section_key, row_id):
     person, section = current_person(), _section(section_key)
     if not person.is_candidate:
         abort(_stage_closed())
-    row = actions.get_row(person, section, row_id)
-    if row is None:
-        abort(404)  # another person's id: as if it did not exist
+    row = own_or_404(section.model, row_id, person)
     return person, section, row
 
 

@@ -3,7 +3,6 @@ from peewee import fn
 
 from portal import catalog
 from portal.audit.actions import record
-from portal.candidates.actions import touch_person
 from portal.consent.models import Consent
 from portal.db import db
 
@@ -34,7 +33,7 @@ def decide(person, purpose, given, how="account page"):
     with db.atomic():
         row = Consent.create(person=person.id, purpose=purpose, given=bool(given),
                              policy_version=catalog.POLICY_VERSION, how=how)
-        touch_person(person)
+        person.touch()
         record("consent.given" if given else "consent.withdrawn", person=person, purpose=purpose,
                policy_version=catalog.POLICY_VERSION)
     return row

@@ -1,8 +1,8 @@
 """Consent given or withdrawn, one append-only row per decision."""
 from peewee import BooleanField, CharField, DateTimeField, ForeignKeyField
 
-from portal.candidates.models import Person
 from portal.db import BaseModel, utcnow
+from portal.people.models import Person
 
 
 class Consent(BaseModel):

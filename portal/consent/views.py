@@ -3,10 +3,10 @@ from flask import Blueprint, abort, flash, redirect, request, url_for
 from flask_babel import gettext as _
 
 from portal import catalog
-from portal.auth.forms import EmptyForm
 from portal.auth.guard import roles
-from portal.candidates.views import current_person
 from portal.consent import actions
+from portal.people.actions import current_person
+from portal.web.forms import EmptyForm
 from portal.web.render import render
 
 bp = Blueprint("consent", __name__, url_prefix="/account/consents")

@@ -1,29 +1,40 @@
 """Rules for documents: what may be uploaded (judged by content), quotas, replace, delete."""
 import io
+import logging
 import re
 import unicodedata
 import warnings
 import zipfile
+from datetime import UTC, datetime
 
 import filetype
+from defusedxml import ElementTree
 from flask import current_app
-from flask_babel import lazy_gettext as _l
+from flask_babel import format_time, lazy_gettext as _l
+from limits import RateLimitItemPerHour
+from limits.storage import MemoryStorage
+from limits.strategies import FixedWindowRateLimiter
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from portal import storage
 from portal.audit.actions import record
-from portal.candidates.actions import touch_person, open_candidate_stage
-from portal.candidates.models import Person
+from portal.candidates.actions import open_candidate_stage
 from portal.db import db
 from portal.documents.models import Document
+from portal.extensions import limiter
+from portal.people.models import Person
 
-MAX_PIXELS = 40_000_000          # refused before decoding: a pixel flood never reaches memory
+log = logging.getLogger(__name__)
+
+MAX_PIXELS = 25_000_000          # refused from the header, before decoding: a 600 dpi A4 scan
+                                 # is 35 MP, 300 dpi (plenty for a certificate) 8.7 MP
 PHOTO_MAX_SIDE = 800
 CERTIFICATE_MAX_SIDE = 3000
 ZIP_MAX_ENTRIES = 1000
 ZIP_MAX_TOTAL = 50 * 1024 * 1024  # uncompressed, from the central directory
 ZIP_MAX_RATIO = 200
-ZIP_XML_MAX = 64 * 1024           # the most we unpack of [Content_Types].xml; real ones are ~2 KB
+ZIP_XML_MAX = 64 * 1024           # the most we unpack of [Content_Types].xml or
+                                  # META-INF/manifest.xml; real ones are ~2 KB
 EXECUTABLE = (".exe", ".dll", ".js", ".vbs", ".bat", ".cmd", ".scr", ".ps1", ".jar", ".com", ".msi")
 FILENAME_MAX = 100                # stored, extension included
 FILENAME_REFUSED = 255            # longer names are refused, not cut
@@ -34,6 +45,17 @@ PDF = "application/pdf"
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 DOCX_MAIN = "application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"
 ODT = "application/vnd.oasis.opendocument.text"
+CONTENT_TYPES_NS = "{http://schemas.openxmlformats.org/package/2006/content-types}"
+MANIFEST_NS = "{urn:oasis:names:tc:opendocument:xmlns:manifest:1.0}"
+# A part whose content type (DOCX: every Default and Override; ODT: every manifest media type),
+# in lower case, contains one of these makes the document active or a carrier, and is refused:
+# macro-enabled main parts and embedded macro-enabled packages, VBA projects and their data
+# and signatures, ActiveX controls, Word's macro key bindings and toolbars; OLE objects.
+ACTIVE_TYPES = ("macroenabled", "vbaproject", "vbadata", "activex", "keymapcustomizations",
+                "attachedtoolbars")
+EMBEDDED_TYPES = ("oleobject",)
+# ODF folders that hold StarBasic libraries, Python/JavaScript/BeanShell scripts and Basic dialogs.
+SCRIPT_FOLDERS = ("basic", "scripts", "dialogs")
 JPEG, PNG, WEBP = "image/jpeg", "image/png", "image/webp"
 EXTENSIONS = {PDF: ".pdf", DOCX: ".docx", ODT: ".odt", JPEG: ".jpg", PNG: ".png"}
 
@@ -47,6 +69,41 @@ WRONG_TYPE = {
 
 class DocumentError(ValueError):
     """An upload was refused; the message is for the person."""
+
+    status = 400
+
+
+class TooManyUploads(DocumentError):
+    """The person has used up the uploads of this hour."""
+
+    status = 429
+
+
+_FALLBACK_LIMITER = FixedWindowRateLimiter(MemoryStorage())
+
+
+def count_upload(person):
+    """Count one upload against the person's hourly allowance, before any of its work.
+
+    Counted atomically in the rate-limit storage (Redis; INCR, with the hour's expiry set by the
+    first upload), so uploads sent at once cannot slip past it. Refused uploads count too: a
+    flood of bad files is as much work as good ones. Should Redis not answer, this process
+    counts on its own rather than let every upload through.
+    """
+    limit = RateLimitItemPerHour(current_app.config["UPLOADS_PER_HOUR"])
+    keys = ("documents-upload", str(person.id))
+    strategy = limiter.limiter
+    try:
+        allowed = strategy.hit(limit, *keys)
+    except Exception:  # redis.ConnectionError and the like
+        log.warning("rate-limit storage unreachable; counting uploads in this process")
+        strategy = _FALLBACK_LIMITER
+        allowed = strategy.hit(limit, *keys)
+    if not allowed:
+        reset = datetime.fromtimestamp(strategy.get_window_stats(limit, *keys).reset_time, UTC)
+        raise TooManyUploads(_l("Too many uploads. Try again at %(time)s. You can upload at most "
+                                "%(n)s files an hour.", time=format_time(reset, "HH:mm"),
+                                n=limit.amount))
 
 
 def clean_filename(name):
@@ -77,6 +134,57 @@ def _bounded_read(archive, entry, limit):
     return content if len(content) <= limit else None
 
 
+ACTIVE_CONTENT = _l("The document contains macros or programs, which we do not accept. Save it "
+                    "as an ordinary document or as PDF and upload that.")
+EMBEDDED_CONTENT = _l("The document contains embedded objects (such as a spreadsheet or a file "
+                      "inside it), which we do not accept. Save it as PDF and upload that.")
+
+
+def _xml(archive, entry):
+    """One small XML part, parsed: no DTD, no entities, nothing fetched; comments are dropped."""
+    content = _bounded_read(archive, entry, ZIP_XML_MAX)
+    if content is None:
+        raise zipfile.BadZipFile(f"{entry.filename} too large")
+    return ElementTree.fromstring(content, forbid_dtd=True)
+
+
+def _refuse_active(content_types):
+    for content_type in content_types:
+        if any(token in content_type for token in ACTIVE_TYPES):
+            raise DocumentError(ACTIVE_CONTENT)
+        if any(token in content_type for token in EMBEDDED_TYPES):
+            raise DocumentError(EMBEDDED_CONTENT)
+
+
+def _docx_kind(types):
+    """DOCX or None, from the parsed [Content_Types].xml: the types of every Default and Override."""
+    if types.tag != f"{CONTENT_TYPES_NS}Types":
+        return None
+    declared = [(entry.get("ContentType") or "").strip().lower() for entry in types
+                if entry.tag in (f"{CONTENT_TYPES_NS}Default", f"{CONTENT_TYPES_NS}Override")]
+    _refuse_active(declared)
+    return DOCX if DOCX_MAIN.lower() in declared else None
+
+
+def _odt_kind(manifest, names):
+    """ODT, from the parsed META-INF/manifest.xml: every entry's path and media type.
+
+    The zip's own entry names are looked at too: a script folder left out of the manifest is
+    still there for an office suite that repairs the file.
+    """
+    if manifest.tag != f"{MANIFEST_NS}manifest":
+        raise zipfile.BadZipFile("not an ODF manifest")
+    listed = [(entry.get(f"{MANIFEST_NS}full-path") or "",
+               (entry.get(f"{MANIFEST_NS}media-type") or "").strip().lower())
+              for entry in manifest.iter(f"{MANIFEST_NS}file-entry")]
+    for path in [path for path, _ in listed] + list(names):
+        folders = [part.strip().lower() for part in path.split("/")[:-1]]
+        if any(folder in SCRIPT_FOLDERS for folder in folders):
+            raise DocumentError(ACTIVE_CONTENT)
+    _refuse_active(media_type for _, media_type in listed)
+    return ODT
+
+
 def _office_kind(data):
     """DOCX or ODT, or None; judged from the central directory and a few bounded reads.
 
@@ -93,23 +201,26 @@ def _office_kind(data):
                                    "cannot accept it. Save it again as PDF and upload that."))
         if any(e.flag_bits & 0x1 for e in entries):
             raise zipfile.BadZipFile("encrypted entry")
+        lowered_names = [e.filename.lower() for e in entries]
+        if len(set(lowered_names)) != len(lowered_names):  # which one would an office suite read?
+            raise zipfile.BadZipFile("duplicate entry names")
         for entry in entries:
             lowered = entry.filename.lower()
             if lowered.rsplit("/", 1)[-1] == "vbaproject.bin" or lowered.endswith(EXECUTABLE):
-                raise DocumentError(_l("The document contains macros or programs, which we do "
-                                       "not accept. Save it as an ordinary document or as PDF "
-                                       "and upload that."))
+                raise DocumentError(ACTIVE_CONTENT)
         named = {e.filename: e for e in entries}
         if "[Content_Types].xml" in named:
-            types = _bounded_read(archive, named["[Content_Types].xml"], ZIP_XML_MAX)
-            if types is None:
-                raise zipfile.BadZipFile("[Content_Types].xml too large")
-            return DOCX if DOCX_MAIN.encode() in types else None
+            return _docx_kind(_xml(archive, named["[Content_Types].xml"]))
         mimetype = named.get("mimetype")
         if mimetype is not None:
             if mimetype.compress_type != zipfile.ZIP_STORED:  # the ODF spec requires it stored
                 raise zipfile.BadZipFile("mimetype entry is compressed")
-            return ODT if _bounded_read(archive, mimetype, len(ODT)) == ODT.encode() else None
+            if _bounded_read(archive, mimetype, len(ODT)) != ODT.encode():
+                return None
+            if "META-INF/manifest.xml" not in named:
+                raise zipfile.BadZipFile("no manifest")
+            return _odt_kind(_xml(archive, named["META-INF/manifest.xml"]),
+                             [e.filename for e in entries])
         return None
     except DocumentError:
         raise
@@ -119,25 +230,32 @@ def _office_kind(data):
                                "that.")) from None
 
 
+def _too_large():
+    return _l("The image is too large (more than %(mp)s megapixels). Make it smaller and try "
+              "again.", mp=MAX_PIXELS // 1_000_000)
+
+
 def _reencode(data, max_side):
     """Decode an image and write it again: no EXIF, no GPS, no metadata, at most max_side pixels."""
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
-            image = Image.open(io.BytesIO(data))
+            image = Image.open(io.BytesIO(data), formats=("JPEG", "PNG", "WEBP"))
             width, height = image.size  # read from the header; nothing decoded yet
             source_format = image.format
             if width * height > MAX_PIXELS:
-                raise DocumentError(_l("The image is too large (more than 40 megapixels). Make it "
-                                       "smaller and try again."))
+                raise DocumentError(_too_large())
             image.load()
             try:
                 image = ImageOps.exif_transpose(image)
-            except Exception:  # malformed EXIF (e.g. struct.error): keep the image unrotated
+            # Malformed EXIF (e.g. struct.error) must not refuse the photo: it is kept
+            # unrotated, and the EXIF itself is dropped by the re-encoding below anyway.
+            except Exception:  # nosec B110 # deliberate, see above
                 pass
+    except DocumentError:  # a ValueError too: not to be taken for an unreadable image below
+        raise
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
-        raise DocumentError(_l("The image is too large (more than 40 megapixels). Make it smaller "
-                               "and try again.")) from None
+        raise DocumentError(_too_large()) from None
     except (UnidentifiedImageError, OSError, ValueError, SyntaxError):
         raise DocumentError(_l("The image could not be read. It may be damaged; try another file.")) from None
     has_alpha = image.mode in ("RGBA", "LA", "PA") or "transparency" in image.info
@@ -175,6 +293,7 @@ def upload(person, kind, filename, data, replace=None):
     the person locked, so two uploads at once cannot both slip past them.
     """
     cfg = current_app.config
+    count_upload(person)
     if kind not in ALLOWED:
         raise DocumentError(_l("Choose what kind of document this is."))
     if kind != "cv" and not person.is_candidate:
@@ -208,7 +327,7 @@ def upload(person, kind, filename, data, replace=None):
                                         & (Document.person == person.id)).execute()
             if kind == "cv":
                 open_candidate_stage(person, "cv_uploaded")
-            touch_person(person)
+            person.touch()
             record("document.uploaded", person=person, document=document.id, kind=kind,
                    size=len(payload), replaced=[d.id for d in replaced])
     except Exception:
@@ -225,17 +344,12 @@ def documents_of(person):
                 .order_by(Document.kind, Document.uploaded_at, Document.id))
 
 
-def get_document(person, document_id):
-    """One document of this person, or None: another person's id finds nothing."""
-    return Document.get_or_none((Document.id == document_id) & (Document.person == person.id))
-
-
 def delete_document(person, document):
     """Delete a document row and its encrypted file; audited."""
     with db.atomic():
         Document.delete().where((Document.id == document.id)
                                 & (Document.person == person.id)).execute()
-        touch_person(person)
+        person.touch()
         record("document.deleted", person=person, document=document.id, kind=document.kind)
     storage.delete(document.storage_id)
 

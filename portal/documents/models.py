@@ -1,8 +1,8 @@
 """An uploaded file. The bytes live encrypted in portal.storage under `storage_id`."""
 from peewee import CharField, DateTimeField, ForeignKeyField, IntegerField
 
-from portal.candidates.models import Person
 from portal.db import BaseModel, utcnow
+from portal.people.models import Person
 
 KINDS = ("cv", "certificate", "photo")
 

@@ -4,14 +4,15 @@ import io
 from flask import Blueprint, abort, current_app, flash, redirect, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from playhouse.flask_utils import get_object_or_404
 
-from portal.auth.forms import EmptyForm
 from portal.auth.guard import roles, staff_only
-from portal.candidates.views import current_person
 from portal.documents import actions
 from portal.documents.forms import UploadForm
 from portal.documents.models import Document
+from portal.people.actions import current_person, own_or_404
 from portal.storage import StorageError
+from portal.web.forms import EmptyForm
 from portal.web.render import render
 
 bp = Blueprint("documents", __name__)
@@ -45,18 +46,11 @@ def documents():
                 document = actions.upload(person, form.kind.data, upload.filename, _read(upload))
             except actions.DocumentError as exc:
                 form.file.errors = [str(exc)]
-            else:
-                flash(_("%(name)s is uploaded.", name=document.filename), "success")
-                return redirect(url_for("documents.documents"))
+                return _page(person, {kind: form}, status=exc.status)
+            flash(_("%(name)s is uploaded.", name=document.filename), "success")
+            return redirect(url_for("documents.documents"))
         return _page(person, {kind: form}, status=400)
     return _page(person)
-
-
-def _own(person, document_id):
-    document = actions.get_document(person, document_id)
-    if document is None:
-        abort(404)  # another person's id: as if it did not exist
-    return document
 
 
 @bp.route("/account/documents/<int:document_id>/replace", methods=["POST"])
@@ -64,8 +58,9 @@ def _own(person, document_id):
 def replace(document_id):
     """Replace a document with a new file of the same kind."""
     person = current_person()
-    document = _own(person, document_id)
+    document = own_or_404(Document, document_id, person)
     form = UploadForm()
+    status = 400
     if form.validate():
         upload = form.file.data
         try:
@@ -73,11 +68,12 @@ def replace(document_id):
                                  replace=document)
         except actions.DocumentError as exc:
             form.file.errors = [str(exc)]
+            status = exc.status
         else:
             flash(_("%(name)s is uploaded.", name=new.filename), "success")
             return redirect(url_for("documents.documents"))
     flash(" ".join(str(e) for e in form.file.errors), "error")
-    return _page(person, status=400)
+    return _page(person, status=status)
 
 
 @bp.route("/account/documents/<int:document_id>/delete", methods=["POST"])
@@ -85,7 +81,7 @@ def replace(document_id):
 def delete(document_id):
     """Delete a document and its file."""
     person = current_person()
-    document = _own(person, document_id)
+    document = own_or_404(Document, document_id, person)
     if EmptyForm().validate_on_submit():
         actions.delete_document(person, document)
         flash(_("%(name)s is deleted.", name=document.filename), "success")
@@ -104,7 +100,7 @@ def _send(document, data):
 @roles("candidate")
 def download(document_id):
     """Send the owner one of their documents, as an attachment."""
-    document = _own(current_person(), document_id)
+    document = own_or_404(Document, document_id, current_person())
     try:
         return _send(document, actions.read_document(document))
     except StorageError:
@@ -115,9 +111,7 @@ def download(document_id):
 @staff_only
 def staff_download(document_id):
     """Send staff a candidate's document, as an attachment; the read is audited."""
-    document = Document.get_or_none(Document.id == document_id)
-    if document is None:
-        abort(404)
+    document = get_object_or_404(Document, Document.id == document_id)
     try:
         return _send(document, actions.read_document(document, staff=current_user))
     except StorageError:

@@ -1,8 +1,8 @@
 """E-mails waiting to be sent, written in the transaction of the change that causes them."""
 from peewee import CharField, DateTimeField, ForeignKeyField, IntegerField, TextField
 
-from portal.candidates.models import Person
 from portal.db import BaseModel, utcnow
+from portal.people.models import Person
 
 
 class Outbox(BaseModel):

@@ -1,7 +1,7 @@
-"""What the staff queue shows. Each feature adds its section here."""
+"""What the staff queue shows: each feature's `queue_section`, in feature order."""
+from portal import features
 
 
 def queue_sections():
     """The queue's sections in order, each a (title, template, items) tuple."""
-    from portal.booking.actions import queue_section as bookings_section
-    return [bookings_section()]
+    return [section() for section in features.queue_sections()]

@@ -14,6 +14,7 @@ from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from flask import current_app
 
 from portal.config import instance_secret
+from portal.private_files import open_private, private_dir
 
 _ID = re.compile(r"^[A-Za-z0-9_-]{32,64}$")
 
@@ -54,16 +55,20 @@ def put(data: bytes) -> str:
     """Encrypt and store bytes under a new random id; returns the id."""
     storage_id = secrets.token_urlsafe(32)
     path = _path(storage_id)
-    path.parent.mkdir(parents=True, exist_ok=True)
+    private_dir(path.parent)  # the store and its fan-out folders: 0700
     token = _fernet().encrypt(data)
-    tmp = path.with_suffix(".tmp")
-    with open(tmp, "wb") as f:
+    _write(path, token)
+    return storage_id
+
+
+def _write(path, token):
+    """Write a file whole, mode 0600 from the start: a reader never sees half a file."""
+    tmp = path.with_name(f"{path.name}.{secrets.token_hex(4)}.tmp")
+    with open_private(tmp) as f:
         f.write(token)
         f.flush()
         os.fsync(f.fileno())
-    os.chmod(tmp, 0o600)
-    os.replace(tmp, path)  # a reader never sees half a file
-    return storage_id
+    os.replace(tmp, path)
 
 
 def get(storage_id: str) -> bytes:
@@ -86,8 +91,4 @@ def delete(storage_id: str) -> None:
 def rotate(storage_id: str) -> None:
     """Re-encrypt one file with the first key (after a new key was put first in DOCUMENT_KEYS)."""
     path = _path(storage_id)
-    token = _fernet().rotate(path.read_bytes())
-    tmp = path.with_suffix(".tmp")
-    tmp.write_bytes(token)
-    os.chmod(tmp, 0o600)
-    os.replace(tmp, path)
+    _write(path, _fernet().rotate(path.read_bytes()))

@@ -3,7 +3,7 @@ from datetime import time, timedelta
 
 import pytest
 
-from portal.booking import actions
+from portal.booking import availability, schedule
 from portal.booking.models import Consultant
 
 
@@ -12,7 +12,7 @@ def consultant(db):
     """A consultant who meets people every day from 08:00 to 16:00 Oslo time."""
     c = Consultant.create(name="Ingrid Bakke", email="ingrid@ressursbasen.no")
     for weekday in range(7):
-        actions.add_weekly_hours(c, weekday, time(8), time(16))
+        availability.add_weekly_hours(c, weekday, time(8), time(16))
     return c
 
 
@@ -20,8 +20,8 @@ def consultant(db):
 def free_slot(consultant):
     """A function returning the n-th free slot from tomorrow on."""
     def pick(n=0, who=None):
-        days = [actions.oslo_today() + timedelta(days=d) for d in range(1, 8)]
-        slots = [s for s in actions.free_slots(days) if who is None or s.consultant.id == who.id]
+        days = [schedule.oslo_today() + timedelta(days=d) for d in range(1, 8)]
+        slots = [s for s in schedule.free_slots(days) if who is None or s.consultant.id == who.id]
         return slots[n]
     return pick
 

@@ -3,7 +3,7 @@ import icalendar
 import pytest
 from playwright.sync_api import expect
 
-from portal.booking import actions
+from portal.booking import schedule
 from portal.booking.models import Booking
 
 
@@ -14,7 +14,7 @@ def test_book_a_slot_after_browsing_weeks(app, live_server, consultant, outbox, 
     page.goto(live_server.url + "/book")
     page.get_by_label("Fullt navn").fill("Åse Ødegård-Ærø")
 
-    week1, week2 = actions.week_days(1)[0], actions.week_days(2)[0]
+    week1, week2 = schedule.week_days(1)[0], schedule.week_days(2)[0]
     page.get_by_role("link", name="Neste uke").click()
     expect_heading = f"Uken som begynner {week1.day}."
     page.locator("#slots h2", has_text=expect_heading).wait_for()
@@ -41,19 +41,19 @@ def test_book_a_slot_after_browsing_weeks(app, live_server, consultant, outbox, 
     page.get_by_role("heading", name="Takk, timen er bestilt").wait_for()
     booking = Booking.get()
     assert f"{booking.consultant_id}-{booking.starts_at:%Y%m%d%H%M}" == slot_id
-    assert actions.week_days(1)[0] <= actions.to_oslo(booking.starts_at).date() < week2
+    assert schedule.week_days(1)[0] <= schedule.to_oslo(booking.starts_at).date() < week2
     assert (booking.kind, booking.place) == ("interview", "video")
 
     [mail] = outbox.to("ase@example.no")
     [(name, ics, mime)] = mail.attachments
     cal = icalendar.Calendar.from_ical(ics)
     assert cal.walk("VTIMEZONE")[0]["TZID"] == "Europe/Oslo"
-    assert cal.walk("VEVENT")[0].decoded("DTSTART") == actions.to_oslo(booking.starts_at)
+    assert cal.walk("VEVENT")[0].decoded("DTSTART") == schedule.to_oslo(booking.starts_at)
     assert not [e for e in errors if "Content Security Policy" in e]
 
 
 def _heading_of_week(page, n):
-    day = actions.week_days(n)[0].day
+    day = schedule.week_days(n)[0].day
     return page.locator("#slots h2", has_text=f"Uken som begynner {day}.")
 
 

@@ -7,7 +7,7 @@ import urllib.parse
 import urllib.request
 
 from portal.booking.models import Booking
-from portal.candidates.models import Person
+from portal.people.models import Person
 from tests.booking.conftest import booking_form
 
 PEOPLE = 20
@@ -68,14 +68,14 @@ def test_overlapping_slots_of_two_grids_are_never_both_booked(app, live_server, 
     """Weekly hours give 9:00-9:45, extra hours that day give 9:30-10:15: one person wins."""
     from datetime import time, timedelta
 
-    from portal.booking import actions
+    from portal.booking import availability, schedule
     from portal.booking.models import Consultant
     app.config["BOOKING_LIMIT"] = "1000 per minute"
     consultant = Consultant.create(name="Ingrid Bakke", email="ingrid@ressursbasen.no")
-    day = actions.oslo_today() + timedelta(days=2)
-    actions.add_weekly_hours(consultant, day.weekday(), time(9), time(10))
-    actions.add_exception(consultant, day, "extra", time(9, 30), time(10, 30))
-    grid = {actions.to_oslo(s.starts_at).strftime("%H:%M"): s.id for s in actions.free_slots([day])}
+    day = schedule.oslo_today() + timedelta(days=2)
+    availability.add_weekly_hours(consultant, day.weekday(), time(9), time(10))
+    availability.add_exception(consultant, day, "extra", time(9, 30), time(10, 30))
+    grid = {schedule.to_oslo(s.starts_at).strftime("%H:%M"): s.id for s in schedule.free_slots([day])}
     assert {"09:00", "09:30"} <= set(grid)
     pairs = [grid["09:00"], grid["09:30"]] * 5
     browsers, tokens = [], []

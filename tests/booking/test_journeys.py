@@ -1,5 +1,5 @@
 """Journeys across features: what one feature writes, another shows."""
-from portal.candidates.models import Person
+from portal.people.models import Person
 from tests.booking.conftest import booking_form
 
 

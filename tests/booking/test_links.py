@@ -5,9 +5,9 @@ from datetime import timedelta
 import time_machine
 
 from portal.audit.models import AuditEvent
-from portal.booking import actions
+from portal.booking import actions, schedule
 from portal.booking.models import Booking
-from portal.candidates.models import Person
+from portal.people.models import Person
 from tests.booking.conftest import booking_form
 
 
@@ -38,7 +38,7 @@ def test_cancel_link_asks_first_then_frees_the_time(client, consultant, free_slo
     response = client.post(path)
     assert response.status_code == 200 and "Timen din er avbestilt" in response.get_data(as_text=True)
     assert Booking.get_by_id(booking.id).status == "cancelled"
-    assert slot.id in [s.id for s in actions.free_slots([slot.local_day])]
+    assert slot.id in [s.id for s in schedule.free_slots([slot.local_day])]
     assert AuditEvent.select().where(AuditEvent.action == "booking.cancelled").count() == 1
     assert Person.get().last_contact_at >= before
 
@@ -77,7 +77,7 @@ def test_links_stop_working_when_the_meeting_starts(client, consultant, free_slo
     _book(client, slot)
     cancel, move = _link(outbox, "cancel"), _link(outbox, "move")
     before = _state()
-    with time_machine.travel(slot.starts_at.replace(tzinfo=actions.UTC) + timedelta(minutes=1)):
+    with time_machine.travel(slot.starts_at.replace(tzinfo=schedule.UTC) + timedelta(minutes=1)):
         for path in (cancel, move):
             response = client.post(path, data={"slot": free_slot(0).id})
             assert response.status_code == 410
@@ -101,10 +101,10 @@ def test_move_link_moves_to_a_new_time_and_frees_the_old_one(client, consultant,
     assert old.status == "moved" and old.moved_to_id == new.id
     assert (new.starts_at, new.person_id, new.kind, new.place) == (
         new_slot.starts_at, old.person_id, old.kind, old.place)
-    assert old_slot.id in [s.id for s in actions.free_slots([old_slot.local_day])]
+    assert old_slot.id in [s.id for s in schedule.free_slots([old_slot.local_day])]
     assert AuditEvent.select().where(AuditEvent.action == "booking.moved").count() == 1
     mails = outbox.to("ase@example.no")
-    assert len(mails) == 2 and f"kl. {actions.to_oslo(new_slot.starts_at):%H:%M}" in mails[1].body
+    assert len(mails) == 2 and f"kl. {schedule.to_oslo(new_slot.starts_at):%H:%M}" in mails[1].body
     # The old move link is used up; the new e-mail's links work.
     assert client.get(path).status_code == 410
     assert client.get(_link(outbox, "cancel")).status_code == 200

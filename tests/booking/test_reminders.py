@@ -4,7 +4,7 @@ from datetime import timedelta
 import time_machine
 
 from jobs.booking import send_reminders
-from portal.booking import actions
+from portal.booking import schedule
 from portal.booking.models import Booking
 from tests.booking.conftest import booking_form
 
@@ -12,24 +12,24 @@ from tests.booking.conftest import booking_form
 def test_reminder_goes_out_once_within_24_hours(client, consultant, free_slot, outbox):
     slot = free_slot(8 * 3)  # three days ahead
     client.post("/book", data=booking_form(slot.id))
-    with time_machine.travel(slot.starts_at.replace(tzinfo=actions.UTC) - timedelta(hours=25)):
+    with time_machine.travel(slot.starts_at.replace(tzinfo=schedule.UTC) - timedelta(hours=25)):
         assert send_reminders() == 0
-    with time_machine.travel(slot.starts_at.replace(tzinfo=actions.UTC) - timedelta(hours=23)):
+    with time_machine.travel(slot.starts_at.replace(tzinfo=schedule.UTC) - timedelta(hours=23)):
         assert send_reminders() == 1
         assert send_reminders() == 0  # a second cron run is harmless
     mails = outbox.to("ase@example.no")
     assert [m.subject for m in mails] == ["Din bestilling hos ressursbasen.no",
                                           "Påminnelse: møtet ditt med ressursbasen.no"]
-    assert f"kl. {actions.to_oslo(slot.starts_at):%H:%M}" in mails[1].body
+    assert f"kl. {schedule.to_oslo(slot.starts_at):%H:%M}" in mails[1].body
     assert "/book/cancel/" in mails[1].body
     assert Booking.get().reminder_sent_at is not None
 
 
 def test_no_reminder_when_booked_less_than_a_day_ahead(client, consultant, free_slot, outbox):
     slot = free_slot(0)
-    with time_machine.travel(slot.starts_at.replace(tzinfo=actions.UTC) - timedelta(hours=3)):
+    with time_machine.travel(slot.starts_at.replace(tzinfo=schedule.UTC) - timedelta(hours=3)):
         assert client.post("/book", data=booking_form(slot.id)).status_code == 302
-    with time_machine.travel(slot.starts_at.replace(tzinfo=actions.UTC) - timedelta(hours=2)):
+    with time_machine.travel(slot.starts_at.replace(tzinfo=schedule.UTC) - timedelta(hours=2)):
         assert send_reminders() == 0
     assert [m.subject for m in outbox.to("ase@example.no")] == ["Din bestilling hos ressursbasen.no"]
 
@@ -38,16 +38,5 @@ def test_no_reminder_for_a_cancelled_booking(client, consultant, free_slot, outb
     slot = free_slot()
     client.post("/book", data=booking_form(slot.id))
     Booking.update(status="cancelled").execute()
-    with time_machine.travel(slot.starts_at.replace(tzinfo=actions.UTC) - timedelta(hours=2)):
+    with time_machine.travel(slot.starts_at.replace(tzinfo=schedule.UTC) - timedelta(hours=2)):
         assert send_reminders() == 0
-
-
-def test_reminder_job_is_scheduled_every_15_minutes():
-    import importlib
-
-    from rq import cron
-    before = list(cron._job_data_registry) if hasattr(cron, "_job_data_registry") else None
-    module = importlib.import_module("jobs.cron")
-    source = open(module.__file__).read()
-    assert "cron.register(send_reminders" in source and "interval=15 * 60" in source
-    assert before is None or isinstance(before, list)

@@ -11,6 +11,7 @@ from datetime import date, time, timedelta
 from portal import catalog
 from portal.auth import actions as auth_actions
 from portal.booking import actions as booking_actions
+from portal.booking import availability, schedule
 from portal.candidates import actions as candidate_actions
 from portal.candidates.models import (Certificate, Evaluation, JobNote, LanguageSkill, Profile,
                                       Qualification, Reference, WorkExperience)
@@ -43,17 +44,17 @@ def fill(app):
     consultants = []
     for name, email in (("Ingrid Bakke", "ingrid@ressursbasen.no"),
                         ("Per Christian Johannessen-Haugland", "per.christian@ressursbasen.no")):
-        consultant = booking_actions.add_consultant(name, email)
+        consultant = availability.add_consultant(name, email)
         for weekday in range(7):
-            booking_actions.add_weekly_hours(consultant, weekday, time(8), time(16))
+            availability.add_weekly_hours(consultant, weekday, time(8), time(16))
         consultants.append(consultant)
-    soon = booking_actions.oslo_today() + timedelta(days=3)
-    booking_actions.add_exception(consultants[0], soon, "off")
-    booking_actions.add_exception(consultants[0], soon + timedelta(days=1), "extra",
+    soon = schedule.oslo_today() + timedelta(days=3)
+    availability.add_exception(consultants[0], soon, "off")
+    availability.add_exception(consultants[0], soon + timedelta(days=1), "extra",
                                   time(17), time(19))
 
-    days = [booking_actions.oslo_today() + timedelta(days=d) for d in range(1, 8)]
-    slots = booking_actions.free_slots(days)
+    days = [schedule.oslo_today() + timedelta(days=d) for d in range(1, 8)]
+    slots = schedule.free_slots(days)
     bookings = [booking_actions.book(slots[0].id, "interview", "video", _details(), "nb"),
                 booking_actions.book(slots[3].id, "conversation", "office",
                                      _details(street="Storgata 1", place="Oslo",

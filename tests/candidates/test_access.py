@@ -4,12 +4,12 @@ import pytest
 from portal import catalog
 from portal.audit.models import AuditEvent
 from portal.candidates.actions import SECTIONS, profile_of, save_row
-from portal.candidates.models import Person
 from portal.consent.actions import decide
 from portal.consent.models import Consent
 from portal.documents.actions import upload
 from portal.documents.models import Document
-from portal.db import all_models
+from portal.features import all_models
+from portal.people.models import Person
 from tests.candidates import files
 from tests.factories import make_person
 

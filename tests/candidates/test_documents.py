@@ -12,8 +12,8 @@ from PIL import ExifTags, Image
 
 from portal import catalog, storage
 from portal.audit.models import AuditEvent
-from portal.candidates.models import Person
 from portal.documents.models import Document
+from portal.people.models import Person
 from tests.candidates import files
 from tests.candidates.files import upload
 
@@ -48,6 +48,7 @@ def odt(mimetype=ODT_TYPE, method=zipfile.ZIP_STORED, declared=None):
     with zipfile.ZipFile(buf, "w") as z:
         z.writestr("mimetype", mimetype, method)
         z.writestr("content.xml", "<office:document-content/>", zipfile.ZIP_DEFLATED)
+        z.writestr("META-INF/manifest.xml", files.manifest(), zipfile.ZIP_DEFLATED)
     data = bytearray(buf.getvalue())
     if declared is not None:
         struct.pack_into("<I", data, 22, declared)                              # local header

@@ -6,10 +6,11 @@ import pytest
 from portal import catalog
 from portal.audit.models import AuditEvent
 from portal.candidates.actions import deletion_date
-from portal.candidates.models import LanguageSkill, Person, Profile, WorkExperience
+from portal.candidates.models import LanguageSkill, Profile, WorkExperience
 from portal.consent.actions import has_consent
 from portal.consent.models import Consent
-from portal.db import all_models
+from portal.features import all_models
+from portal.people.models import Person
 
 HX = {"HX-Request": "true"}
 
@@ -85,7 +86,7 @@ def test_delete_a_row(client, candidate):
     ("experience", {"employer": "A", "title": "B", "started_on": "2020-01-01", "ended_on": "2019-01-01"},
      "Sluttdatoen kan ikke være før startdatoen."),
     ("languages", {"language": "Norsk", "level": "D9"}, "Velg ett av alternativene."),
-    ("references", {"name": "Ola", "phone": "12"}, "Skriv inn et gyldig telefonnummer."),
+    ("references", {"name": "Ola", "phone": "12"}, "Skriv inn et gyldig telefonnummer, for eksempel"),
     ("job_notes", {"job": "Sjåfør", "text": "x" * 5000}, "4000"),
 ])
 def test_bad_profile_input_is_refused_and_nothing_changes(client, candidate, section, data, message):

@@ -1,0 +1,31 @@
+"""The person the portal holds data about: booking-stage fields and the stage reached."""
+from peewee import CharField, DateTimeField
+
+from portal import catalog
+from portal.db import BaseModel, utcnow
+
+
+class Person(BaseModel):
+    """A data subject. Booking-stage fields only; candidate-stage data lives in the profile."""
+    name = CharField(max_length=200)
+    street = CharField(max_length=200, default="")
+    postal_code = CharField(max_length=20, default="")
+    place = CharField(max_length=100, default="")
+    country = CharField(max_length=2, default="NO")
+    email = CharField(max_length=254, unique=True)  # stored lower-case
+    phone = CharField(max_length=32, default="")  # E.164
+    stage = CharField(max_length=16, default=catalog.BOOKING)
+    locale = CharField(max_length=5, default="nb")
+    last_contact_at = DateTimeField(default=utcnow, index=True)
+    created_at = DateTimeField(default=utcnow)
+    updated_at = DateTimeField(default=utcnow)
+
+    @property
+    def is_candidate(self):
+        return self.stage == catalog.CANDIDATE
+
+    def touch(self):
+        """Record contact now and save it: the retention clock starts again."""
+        self.last_contact_at = self.updated_at = utcnow()
+        Person.update(last_contact_at=self.last_contact_at, updated_at=self.updated_at).where(
+            Person.id == self.id).execute()
