@@ -1,18 +1,17 @@
 """The candidate portal of ressursbasen.no."""
+import os
 import secrets
 from pathlib import Path
 
-from flask import Flask, has_request_context, request, session
+from flask import Flask, has_request_context, request
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from portal import db, demo, features, schema
-from portal.config import INSTANCE, ROOT, Config, instance_secret
+from portal.config import INSTANCE, ROOT, Config, base_url, instance_secret
 from portal.extensions import babel, csrf, htmx, limiter, mail
-
-
-def select_locale():
-    lang = session.get("lang") if has_request_context() else None
-    return lang if lang in ("nb", "en") else "nb"
+from portal.web import formats
+from portal.web.language import select_locale, vary_on_language
+from portal.web.links import redact_request_logs
 
 
 def create_app(config=None):
@@ -25,6 +24,8 @@ def create_app(config=None):
             raise RuntimeError("SECRET_KEY must be set in production")
         app.config["SECRET_KEY"] = instance_secret(Path(app.instance_path) / "secret_key",
                                                    lambda: secrets.token_urlsafe(48))
+    app.config["BASE_URL"] = base_url(app.config.get("BASE_URL"), app.config["ENV_NAME"],
+                                      os.environ.get("PORT"))
     if app.config.get("PROXY_FIX"):
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1)
     # Each feature owns its Norwegian words; portal/translations holds the shared ones.
@@ -46,6 +47,10 @@ def create_app(config=None):
     features.init_app(app)
     app.cli.add_command(schema.cli)
     app.cli.add_command(demo.demo_data_command)
+
+    app.after_request(vary_on_language)
+    redact_request_logs(app)
+    formats.init_app(app)
 
     @app.context_processor
     def layout_context():

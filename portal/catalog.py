@@ -23,6 +23,7 @@ LEGAL_BASES = {
     CONTRACT: _l("Agreement with you (GDPR art. 6(1)(b))"),
     LEGAL_OBLIGATION: _l("Legal obligation (GDPR art. 6(1)(c))"),
 }
+BASIS_ORDER = (CONTRACT, LEGAL_OBLIGATION, CONSENT)  # the order bases are shown in
 
 
 @dataclass(frozen=True)
@@ -74,11 +75,20 @@ class Category:
     label: str
     stage: str
     fields: tuple          # "Model.column" for every column holding this data
-    purposes: tuple
-    basis: str
+    purposes: tuple        # the basis is each purpose's own (PURPOSES[key].basis)
     retention: Retention
     shareable: bool        # may be shared with a business customer (with consent)
     source: str = "person"  # who gives it: the person, or staff (evaluations)
+
+    @property
+    def bases(self):
+        """The legal bases this data is processed on: those of its purposes, in BASIS_ORDER."""
+        return tuple(basis for basis, _ in self.purposes_by_basis)
+
+    @property
+    def purposes_by_basis(self):
+        """[(basis, [Purpose, ...])]: every purpose of this data under the basis it rests on."""
+        return by_basis([PURPOSES[p] for p in self.purposes])
 
 
 _CORE = ("service_delivery", "personnel_administration", "business_processes",
@@ -88,56 +98,62 @@ _PROFILE = ("service_delivery", "personnel_administration", "development", "stat
 CATEGORIES = (
     # Booking stage: name, address, e-mail, phone and nothing more.
     # Booking.typed_* keep what a person typed at a booking when it differs from what we hold.
-    Category("name", _l("Name"), BOOKING, ("Person.name", "Booking.typed_name"),
-             _CORE + ("marketing",), CONTRACT, AFTER_LAST_CONTACT, True),
+    # PendingBooking keeps what a visitor typed until the code sent to the address is given,
+    # and Challenge the address a code went to; both are gone within minutes.
+    Category("name", _l("Name"), BOOKING,
+             ("Person.name", "Booking.typed_name", "PendingBooking.name"),
+             _CORE + ("marketing",), AFTER_LAST_CONTACT, True),
     Category("address", _l("Address"), BOOKING,
              ("Person.street", "Person.postal_code", "Person.place", "Person.country",
               "Booking.typed_street", "Booking.typed_postal_code", "Booking.typed_place",
-              "Booking.typed_country"),
-             _CORE, CONTRACT, AFTER_LAST_CONTACT, False),
-    Category("email", _l("E-mail address"), BOOKING, ("Person.email",),
-             _CORE + ("marketing",), CONTRACT, AFTER_LAST_CONTACT, False),
-    Category("phone", _l("Phone number"), BOOKING, ("Person.phone", "Booking.typed_phone"),
-             _CORE, CONTRACT, AFTER_LAST_CONTACT, False),
+              "Booking.typed_country", "PendingBooking.street", "PendingBooking.postal_code",
+              "PendingBooking.place", "PendingBooking.country"),
+             _CORE, AFTER_LAST_CONTACT, False),
+    Category("email", _l("E-mail address"), BOOKING,
+             ("Person.email", "PendingBooking.email", "Challenge.email"),
+             _CORE + ("marketing",), AFTER_LAST_CONTACT, False),
+    Category("phone", _l("Phone number"), BOOKING,
+             ("Person.phone", "Booking.typed_phone", "PendingBooking.phone"),
+             _CORE, AFTER_LAST_CONTACT, False),
     # Candidate stage: after a CV is sent or a meeting is held.
     Category("birth_date", _l("Date of birth"), CANDIDATE, ("Profile.birth_date",),
-             _PROFILE, CONTRACT, AFTER_LAST_CONTACT, False),
+             _PROFILE, AFTER_LAST_CONTACT, False),
     Category("marital_status", _l("Marital status"), CANDIDATE, ("Profile.marital_status",),
-             _PROFILE, CONTRACT, AFTER_LAST_CONTACT, False),
+             _PROFILE, AFTER_LAST_CONTACT, False),
     Category("gender", _l("Gender"), CANDIDATE, ("Profile.gender",),
-             ("personnel_administration", "statistics"), CONTRACT, AFTER_LAST_CONTACT, False),
+             ("personnel_administration", "statistics"), AFTER_LAST_CONTACT, False),
     Category("photo", _l("Profile photo"), CANDIDATE, ("Document.photo",),
-             _PROFILE, CONTRACT, AFTER_LAST_CONTACT, True),
+             _PROFILE, AFTER_LAST_CONTACT, True),
     Category("nationality", _l("Nationality"), CANDIDATE, ("Profile.nationality",),
-             _PROFILE, CONTRACT, AFTER_LAST_CONTACT, False),
+             _PROFILE, AFTER_LAST_CONTACT, False),
     Category("cv", _l("CV"), CANDIDATE, ("Document.cv",),
-             _PROFILE, CONTRACT, AFTER_LAST_CONTACT, True),
+             _PROFILE, AFTER_LAST_CONTACT, True),
     Category("work_experience", _l("Work experience"), CANDIDATE,
              ("WorkExperience.employer", "WorkExperience.title", "WorkExperience.started_on",
               "WorkExperience.ended_on", "WorkExperience.description"),
-             _PROFILE, CONTRACT, AFTER_LAST_CONTACT, True),
+             _PROFILE, AFTER_LAST_CONTACT, True),
     Category("references", _l("References"), CANDIDATE,
              ("Reference.name", "Reference.relation", "Reference.email", "Reference.phone"),
-             _PROFILE, CONTRACT, AFTER_LAST_CONTACT, False),
+             _PROFILE, AFTER_LAST_CONTACT, False),
     Category("qualifications", _l("Qualifications"), CANDIDATE,
              ("Qualification.title", "Qualification.institution", "Qualification.completed_on"),
-             _PROFILE, CONTRACT, AFTER_LAST_CONTACT, True),
+             _PROFILE, AFTER_LAST_CONTACT, True),
     Category("certificates", _l("Certificates"), CANDIDATE,
              ("Certificate.title", "Certificate.issuer", "Certificate.valid_until",
               "Document.certificate"),
-             _PROFILE, CONTRACT, AFTER_LAST_CONTACT, True),
+             _PROFILE, AFTER_LAST_CONTACT, True),
     Category("languages", _l("Language skills"), CANDIDATE,
              ("LanguageSkill.language", "LanguageSkill.level"),
-             _PROFILE, CONTRACT, AFTER_LAST_CONTACT, True),
+             _PROFILE, AFTER_LAST_CONTACT, True),
     Category("evaluations", _l("Evaluations and competence analyses"), CANDIDATE,
              ("Evaluation.kind", "Evaluation.summary", "Evaluation.result"),
-             _PROFILE, CONTRACT, AFTER_LAST_CONTACT, True, source="staff"),
+             _PROFILE, AFTER_LAST_CONTACT, True, source="staff"),
     Category("availability_salary", _l("Availability and salary"), CANDIDATE,
              ("Profile.available_from", "Profile.availability", "Profile.salary_expectation"),
-             _PROFILE, CONTRACT, AFTER_LAST_CONTACT, True),
+             _PROFILE, AFTER_LAST_CONTACT, True),
     Category("job_specific", _l("Other information relevant to a specific job"), CANDIDATE,
              ("JobNote.job", "JobNote.text"),
-             ("service_delivery",), CONTRACT, AFTER_LAST_CONTACT, False),
+             ("service_delivery",), AFTER_LAST_CONTACT, False),
 )
 
 # Columns of personal-data models that are bookkeeping, not personal data about the person.
@@ -159,7 +175,28 @@ NOT_PERSONAL = frozenset({
     "Booking.id", "Booking.person", "Booking.consultant", "Booking.starts_at", "Booking.ends_at",
     "Booking.kind", "Booking.place", "Booking.status", "Booking.locale", "Booking.moved_to",
     "Booking.created_at", "Booking.updated_at", "Booking.reminder_sent_at",
+    # A booking waiting for its code: the time asked for, the code's challenge, a keyed hash
+    # of the IP address (for the per-IP limit), timestamps.
+    "PendingBooking.id", "PendingBooking.token", "PendingBooking.challenge", "PendingBooking.slot",
+    "PendingBooking.kind", "PendingBooking.meeting_place", "PendingBooking.locale",
+    "PendingBooking.ip_key", "PendingBooking.proven_at", "PendingBooking.created_at",
+    "PendingBooking.expires_at",
+    "Challenge.id", "Challenge.token", "Challenge.purpose", "Challenge.code_hash",
+    "Challenge.tries", "Challenge.created_at", "Challenge.expires_at", "Challenge.used_at",
 })
+
+
+def purposes_in_force(category, consented=()):
+    """The purposes a category's data is used for with this person: a purpose that needs
+    consent only while it is given (`consented`: the consent purposes given now)."""
+    return [PURPOSES[k] for k in category.purposes
+            if not PURPOSES[k].needs_consent or k in consented]
+
+
+def by_basis(purposes):
+    """[(basis, [Purpose, ...])] in BASIS_ORDER, for bases that have any of these purposes."""
+    return [(b, [p for p in purposes if p.basis == b]) for b in BASIS_ORDER
+            if any(p.basis == b for p in purposes)]
 
 
 def categories(stage=None, shareable=None):

@@ -2,6 +2,7 @@
 import os
 from datetime import timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from portal.private_files import open_private, private_dir
 
@@ -20,8 +21,9 @@ class Config:
     DATABASE_URL = os.environ.get("DATABASE_URL", f"sqlite:///{INSTANCE / 'portal.sqlite3'}")
     REDIS_URL = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
     RQ_QUEUE = os.environ.get("RQ_QUEUE", "default")
-    # Where links in e-mails point; never taken from the Host header.
-    BASE_URL = os.environ.get("BASE_URL", "http://127.0.0.1:5000")
+    # Where links in e-mails point; never taken from the Host header. Required in production;
+    # in development it follows PORT (see base_url(), and `make run` exports it to every process).
+    BASE_URL = os.environ.get("BASE_URL")
 
     MAX_CONTENT_LENGTH = int(os.environ.get("MAX_CONTENT_LENGTH", 12 * 1024 * 1024))
     MAX_FORM_PARTS = 50
@@ -47,9 +49,17 @@ class Config:
 
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI") or REDIS_URL
     RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
+    # A Redis that does not answer must not hold up a login: fail over to memory within a second.
+    RATELIMIT_STORAGE_OPTIONS = {"socket_timeout": 1, "socket_connect_timeout": 1}
     RATELIMIT_HEADERS_ENABLED = False
     LOGIN_LIMIT_PER_IP = os.environ.get("LOGIN_LIMIT_PER_IP", "20 per minute")
+    # Password attempts are counted before the password is checked (portal/auth/throttle.py):
+    # per account from browsers it has not logged in from, and per trusted browser.
     LOGIN_LIMIT_PER_ACCOUNT = os.environ.get("LOGIN_LIMIT_PER_ACCOUNT", "5 per 15 minutes")
+    LOGIN_LIMIT_PER_DEVICE = os.environ.get("LOGIN_LIMIT_PER_DEVICE", "5 per 15 minutes")
+    # E-mails a visitor can cause to one address (registration, reset, e-mail change), whoever
+    # asks and from wherever (portal/mail/limits.py); staff and consultant addresses are exempt.
+    MAIL_LIMIT_PER_RECIPIENT = os.environ.get("MAIL_LIMIT_PER_RECIPIENT", "5 per hour")
 
     MAIL_BACKEND = os.environ.get("MAIL_BACKEND", "file")
     MAIL_OUTBOX_DIR = os.environ.get("MAIL_OUTBOX_DIR", str(INSTANCE / "outbox"))
@@ -100,6 +110,24 @@ class TestConfig(Config):
     # Tests post forms directly; the CSRF tests (tests/test_web.py) and live_server turn it on.
     WTF_CSRF_ENABLED = False
     HSTS = False
+
+
+def base_url(configured, env_name, port=None):
+    """The address links in e-mails start with, without a trailing slash.
+
+    Production must name it; development falls back to this machine on PORT (default 5000).
+    Raises RuntimeError with a message saying what to set.
+    """
+    if not configured:
+        if env_name == "production":
+            raise RuntimeError("BASE_URL must be set in production: the address links in e-mails "
+                               "point to, e.g. BASE_URL=https://ressursbasen.no")
+        configured = f"http://127.0.0.1:{port or 5000}"
+    parts = urlsplit(configured)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise RuntimeError(f"BASE_URL must be a web address starting with https:// or http://, "
+                           f"e.g. https://ressursbasen.no (got {configured!r})")
+    return configured.rstrip("/")
 
 
 def instance_secret(path, generate):

@@ -75,7 +75,11 @@ def main():
     try:
         prepare_database()
         port = os.environ.get("PORT", "5000")
-        print(f"Serving http://127.0.0.1:{port}  (Ctrl-C stops everything)", flush=True)
+        # honcho gives every process its own PORT (web 5000, worker 5100, cron 5200), and the
+        # worker and cron send most e-mails: they all need the web's address itself.
+        os.environ.setdefault("BASE_URL", f"http://127.0.0.1:{port}")
+        print(f"Serving http://127.0.0.1:{port}  (Ctrl-C stops everything); links in e-mails "
+              f"point at {os.environ['BASE_URL']}", flush=True)
         honcho = shutil.which("honcho", path=str(ROOT / ".venv" / "bin")) or "honcho"
         # honcho from the project's .venv with a fixed argument list and no shell; PORT is the
         # developer's own environment variable.

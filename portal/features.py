@@ -25,10 +25,11 @@ from portal.mail import feature as mail
 from portal.people import feature as people
 from portal.privacy import feature as privacy
 from portal.staff import feature as staff
+from portal.verification import feature as verification
 from portal.web import feature as web
 
-FEATURES = (web, auth, people, audit, mail, booking, candidates, documents, consent, staff,
-            privacy)
+FEATURES = (web, auth, people, audit, mail, verification, booking, candidates, documents, consent,
+            staff, privacy)
 
 
 def models_in(module):

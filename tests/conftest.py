@@ -47,13 +47,23 @@ class FreshContextClient(FlaskClient):
 
 
 @pytest.fixture
-def app(database_url, tmp_path):
+def app_config():
+    """Config overrides for the `app` fixture: override this fixture in a module, or
+    parametrize a test with it, e.g. to keep rate limits in the real Redis."""
+    return {}
+
+
+@pytest.fixture
+def app(database_url, tmp_path, app_config):
     class Config(TestConfig):
         DATABASE_URL = database_url
         REDIS_URL = TEST_REDIS_URL
         INSTANCE_DIR = str(tmp_path)
         MAIL_OUTBOX_DIR = str(tmp_path / "outbox")
         DOCUMENT_DIR = str(tmp_path / "documents")
+
+    for name, value in app_config.items():
+        setattr(Config, name, value)
 
     app = create_app(Config)
     app.test_client_class = FreshContextClient
@@ -172,3 +182,9 @@ def browser_type_launch_args(browser_type_launch_args):
     return {**browser_type_launch_args, "executable_path": os.environ.get("CHROMIUM", "/usr/bin/chromium"),
             "args": ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                      "--disable-background-networking", "--disable-component-update", "--disable-sync"]}
+
+
+@pytest.fixture(scope="session")
+def browser_context_args(browser_context_args):
+    """A browser that asks for Norwegian, as most visitors' do: pages follow Accept-Language."""
+    return {**browser_context_args, "locale": "nb-NO"}

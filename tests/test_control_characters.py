@@ -17,6 +17,8 @@ from portal.web.forms import Form
 
 MESSAGE_NB = "Fjern de usynlige kontrolltegnene."
 MESSAGE_EN = "Remove the invisible control characters."
+ONE_LINE_NB = "Skriv dette på én linje."  # what a line break in a one-line field is told
+REFUSALS = {MESSAGE_NB, ONE_LINE_NB}
 
 
 def _subclasses(cls):
@@ -48,14 +50,14 @@ def test_every_text_field_refuses_control_characters(app, form_class, value):
         for field in _text_fields(form_class(meta={"csrf": False}, formdata=None)):
             form = form_class(meta={"csrf": False}, formdata=MultiDict({field.name: value}))
             form.validate()
-            assert MESSAGE_NB in [str(e) for e in form[field.name].errors], (form_class, field.name)
+            assert REFUSALS & {str(e) for e in form[field.name].errors}, (form_class, field.name)
 
 
 def test_line_breaks_only_where_a_field_has_several_lines(app):
     with app.test_request_context("/"):
         form = JobNoteForm(meta={"csrf": False}, formdata=MultiDict({"job": "Lager\nsjef", "text": "a\r\nb\tc"}))
         form.validate()
-        assert MESSAGE_NB in [str(e) for e in form.job.errors]
+        assert [str(e) for e in form.job.errors] == [ONE_LINE_NB]
         assert form.text.errors == []
 
 

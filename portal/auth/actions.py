@@ -13,6 +13,7 @@ from portal.audit.actions import record
 from portal.auth.models import ROLES, AccountToken, LoginSession, User
 from portal.db import db, utcnow
 from portal.mail.actions import queue_email
+from portal.mail.limits import ensure_mail_allowed
 from portal.people.models import Person
 from portal.web.forms import email_address
 from portal.web.links import external_url
@@ -184,7 +185,11 @@ def _email_taken(email, except_person=None):
 
 
 def start_registration(name, email, locale):
-    """E-mail a verification link, or "you already have an account": the same answer either way."""
+    """E-mail a verification link, or "you already have an account": the same answer either way.
+
+    Raises TooManyMails (portal/mail/limits.py) when the address has had enough e-mails.
+    """
+    ensure_mail_allowed(email)
     with db.atomic():
         if User.select().where(User.email == email).exists():
             queue_email(email, _l("You already have an account"), "auth/email/already_registered",
@@ -194,7 +199,7 @@ def start_registration(name, email, locale):
         token = issue_token(REGISTER, email,
                             timedelta(hours=current_app.config["VERIFY_TOKEN_HOURS"]), name=name)
         queue_email(email, _l("Confirm your e-mail address"), "auth/email/verify", locale,
-                    url=external_url("auth.verify", token=token), person_name=name,
+                    url=external_url("auth.verify", token=token),
                     hours=current_app.config["VERIFY_TOKEN_HOURS"])
 
 
@@ -224,7 +229,11 @@ def accept_invite(person, password):
 
 
 def request_password_reset(email, locale):
-    """E-mail a reset link to a known address, a short note to an unknown one: same answer."""
+    """E-mail a reset link to a known address, a short note to an unknown one: same answer.
+
+    Raises TooManyMails when the address has had enough e-mails, known or not.
+    """
+    ensure_mail_allowed(email)
     user = User.get_or_none(User.email == email)
     with db.atomic():
         if user is None or not user.active:
@@ -265,6 +274,8 @@ def reset_password(token, password):
         if consume_token(RESET, token) is None:
             raise AccountError(_l("This link has expired or has been used already."))
         _set_password(row.user, password, "account.password_reset")
+    from portal.auth import throttle
+    throttle.lift_lock(row.user.email)  # the owner proved who they are: any browser may log in
     return row.user
 
 
@@ -277,7 +288,11 @@ def change_password(user, password):
 
 
 def request_email_change(user, new_email, locale):
-    """Send a confirmation link to the new address; nothing changes until it is followed."""
+    """Send a confirmation link to the new address; nothing changes until it is followed.
+
+    Raises TooManyMails when the new address has had enough e-mails.
+    """
+    ensure_mail_allowed(new_email)
     with db.atomic():
         if _email_taken(new_email, except_person=user.person_id):
             # The requester learns nothing; the owner of the address hears about it.

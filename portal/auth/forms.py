@@ -3,7 +3,7 @@ from flask_babel import lazy_gettext as _l
 from wtforms import EmailField, HiddenField, PasswordField, StringField
 from wtforms.validators import DataRequired, Length
 
-from portal.web.forms import Form, has_letter, nfc, plain_text, strip, valid_email
+from portal.web.forms import Form, has_letter, nfc, one_line_name, plain_text, strip, valid_email
 
 
 def _email_field(label, required_message):
@@ -22,7 +22,7 @@ class LoginForm(Form):
 
 class RegisterForm(Form):
     name = StringField(_l("Full name"), filters=[strip, nfc], validators=[
-        DataRequired(_l("Enter your name.")), Length(max=200), plain_text, has_letter])
+        DataRequired(_l("Enter your name.")), Length(max=200), one_line_name, plain_text, has_letter])
     email = _email_field(_l("E-mail address"), _l("Enter your e-mail address."))
 
 

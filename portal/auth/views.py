@@ -4,7 +4,7 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 
-from portal.auth import actions
+from portal.auth import actions, throttle
 from portal.auth.forms import (
     EmailChangeForm,
     ForgotPasswordForm,
@@ -16,19 +16,14 @@ from portal.auth.forms import (
 from portal.auth.guard import public, roles
 from portal.candidates.actions import person_from_invite
 from portal.extensions import limiter, login_manager
+from portal.mail.limits import TooManyMails
+from portal.web.formats import format_when
 from portal.web.forms import EmptyForm
+from portal.web.links import kept_token, leave_token_url
 from portal.web.render import render
 from portal.web.views import safe_next
 
 bp = Blueprint("auth", __name__)
-
-
-def _login_failed():
-    return getattr(request, "_login_failed", False)
-
-
-def _account_key():
-    return "login:" + actions.normalize_email(request.form.get("email", ""))
 
 
 def home_for(user):
@@ -45,20 +40,41 @@ def begin_session(user):
     login_user(user)
 
 
+def _locked(attempt, message, offer_reset=True):
+    """The answer when the attempts are used up: when to try again, and the way out by reset."""
+    return render("auth/locked.html", status=429, message=message, offer_reset=offer_reset,
+                  retry_at=format_when(attempt.retry_at, "time"))
+
+
+def _trust_this_browser(response, user, device):
+    """Give the browser that just logged in its device cookie (its own allowance next time)."""
+    cfg = current_app.config
+    response.set_cookie(throttle.DEVICE_COOKIE, throttle.device_cookie(user.email, device),
+                        max_age=int(throttle.DEVICE_MAX_AGE.total_seconds()), httponly=True,
+                        samesite="Lax", secure=cfg["SESSION_COOKIE_SECURE"])
+    return response
+
+
 @bp.route("/login", methods=["GET", "POST"])
 @public
 @limiter.limit(lambda: current_app.config["LOGIN_LIMIT_PER_IP"], methods=["POST"])
-@limiter.limit(lambda: current_app.config["LOGIN_LIMIT_PER_ACCOUNT"], methods=["POST"],
-               key_func=_account_key, deduct_when=lambda response: _login_failed())
 def login():
     """Show the login form and log the person in."""
     form = LoginForm(next=request.args.get("next", ""))
     if form.validate_on_submit():
-        user = actions.authenticate(form.email.data, form.password.data)
+        email = form.email.data
+        device = throttle.trusted_device(email, request.cookies.get(throttle.DEVICE_COOKIE))
+        # Counted before the password is checked: guesses sent at once cannot slip through.
+        attempt = throttle.login_attempt(email, device)
+        if not attempt.allowed:
+            return _locked(attempt, _("There have been too many attempts to log in to this "
+                                      "account from browsers it has not been used in before."))
+        user = actions.authenticate(email, form.password.data)
         if user is not None:
+            throttle.login_succeeded(email, device)
             begin_session(user)
-            return redirect(safe_next(form.next.data, home_for(user)))
-        request._login_failed = True
+            return _trust_this_browser(redirect(safe_next(form.next.data, home_for(user))),
+                                       user, device)
         # The same words whether the account is unknown or the password wrong.
         form.password.errors.append(_("The e-mail address or password is wrong."))
     return render("auth/login.html", form=form)
@@ -94,7 +110,11 @@ def register():
     form = RegisterForm()
     if form.validate_on_submit():
         email = form.email.data
-        actions.start_registration(form.name.data, email, _locale())
+        try:
+            actions.start_registration(form.name.data, email, _locale())
+        except TooManyMails as exc:
+            form.email.errors.append(exc.message)
+            return render("auth/register.html", form=form, status=429)
         # The same page whether the address is known or not (ASVS 6.3.8).
         return render("auth/check_email.html", email=email)
     return render("auth/register.html", form=form, status=400 if form.errors else 200)
@@ -117,26 +137,36 @@ def _create_account(email, create):
 
 
 @bp.route("/register/verify/<token>", methods=["GET", "POST"])
+@bp.route("/register/verify/link/<handle>", methods=["GET", "POST"])
 @public
-def verify(token):
+def verify(token=None, handle=None):
     """Let a proven address choose a password; the account and person are created then."""
+    token = token or kept_token(actions.REGISTER, handle)
     row = actions.peek_token(actions.REGISTER, token)
     if row is None:
         return _expired()
+    handle, response = leave_token_url(actions.REGISTER, token, handle)
+    if response is not None:
+        return response
     return _create_account(row.email, lambda password: actions.complete_registration(
         token, password, _locale()))
 
 
 @bp.route("/register/invite/<token>", methods=["GET", "POST"])
+@bp.route("/register/invite/link/<handle>", methods=["GET", "POST"])
 @public
-def accept_invite(token):
+def accept_invite(token=None, handle=None):
     """Create an account for the person the booking e-mail's invitation was sent to."""
+    token = token or kept_token("invite", handle)
     person = person_from_invite(token)
     if person is None:
         return _expired()
     if actions.User.select().where(actions.User.person == person.id).exists():
         flash(_("You already have an account. Log in below."), "info")
         return redirect(url_for("auth.login"))
+    handle, response = leave_token_url("invite", token, handle)
+    if response is not None:
+        return response
     return _create_account(person.email, lambda password: actions.accept_invite(person, password))
 
 
@@ -148,18 +178,27 @@ def forgot_password():
     form = ForgotPasswordForm()
     if form.validate_on_submit():
         email = form.email.data
-        actions.request_password_reset(email, _locale())
+        try:
+            actions.request_password_reset(email, _locale())
+        except TooManyMails as exc:
+            form.email.errors.append(exc.message)
+            return render("auth/forgot_password.html", form=form, status=429)
         return render("auth/check_email.html", email=email)
     return render("auth/forgot_password.html", form=form, status=400 if form.errors else 200)
 
 
 @bp.route("/password/reset/<token>", methods=["GET", "POST"])
+@bp.route("/password/reset/link/<handle>", methods=["GET", "POST"])
 @public
-def reset_password(token):
+def reset_password(token=None, handle=None):
     """Choose a new password from a reset link; then log in again."""
+    token = token or kept_token(actions.RESET, handle)
     row = actions.peek_token(actions.RESET, token)
     if row is None:
         return _expired()
+    handle, response = leave_token_url(actions.RESET, token, handle)
+    if response is not None:
+        return response
     form = NewPasswordForm()
     if form.validate_on_submit():
         try:
@@ -179,17 +218,17 @@ def reset_password(token):
 
 @bp.route("/reauth", methods=["GET", "POST"])
 @roles("candidate", "staff", "admin")
-@limiter.limit(lambda: current_app.config["LOGIN_LIMIT_PER_ACCOUNT"], methods=["POST"],
-               key_func=lambda: f"reauth:{current_user.get_id()}",
-               deduct_when=lambda response: _login_failed())
 def reauth():
     """Ask for the password again before a sensitive action."""
     form = ReauthForm(next=request.args.get("next", ""))
     if form.validate_on_submit():
+        attempt = throttle.reauth_attempt(current_user)
+        if not attempt.allowed:
+            return _locked(attempt, _("You have given the wrong password too many times."),
+                           offer_reset=False)
         if actions.authenticate(current_user.email, form.password.data) is not None:
             actions.mark_fresh(current_user)
             return redirect(safe_next(form.next.data, home_for(current_user)))
-        request._login_failed = True
         form.password.errors.append(_("The password is wrong."))
     return render("auth/reauth.html", form=form, status=400 if form.errors else 200)
 
@@ -232,18 +271,27 @@ def change_email():
         if email == current_user.email:
             form.email.errors.append(_("This is already your e-mail address."))
         else:
-            actions.request_email_change(current_user, email, _locale())
+            try:
+                actions.request_email_change(current_user, email, _locale())
+            except TooManyMails as exc:
+                form.email.errors.append(exc.message)
+                return render("auth/change_email.html", form=form, status=429)
             return render("auth/check_email.html", email=email)
     return render("auth/change_email.html", form=form, status=400 if form.errors else 200)
 
 
 @bp.route("/account/email/confirm/<token>", methods=["GET", "POST"])
+@bp.route("/account/email/confirm/link/<handle>", methods=["GET", "POST"])
 @public
-def confirm_email(token):
+def confirm_email(token=None, handle=None):
     """Confirm the new e-mail address with the link sent to it."""
+    token = token or kept_token(actions.CHANGE_EMAIL, handle)
     row = actions.peek_token(actions.CHANGE_EMAIL, token)
     if row is None:
         return _expired()
+    handle, response = leave_token_url(actions.CHANGE_EMAIL, token, handle)
+    if response is not None:
+        return response
     form = EmptyForm()
     if form.validate_on_submit():
         try:

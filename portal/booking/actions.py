@@ -36,6 +36,8 @@ def _find_or_create_person(details, locale):
         return Person.create(locale=locale, **{c: details[c] for c in columns}), True, {}
     differing = {c: details[c] for c in TYPED if details.get(c) != getattr(person, c)}
     person.touch()
+    person.locale = locale  # the language they use now: later e-mails (reminders) follow it
+    Person.update(locale=locale).where(Person.id == person.id).execute()
     return person, False, differing
 
 
@@ -104,29 +106,57 @@ def booking_from_link(token, action, now=None):
     return booking
 
 
-def cancel(token, now=None):
-    """Cancel the booking behind a cancel link; the time is free again at once."""
-    with db.atomic():
-        booking = booking_from_link(token, "cancel", now)
-        changed = (Booking.update(status="cancelled", updated_at=utcnow())
-                   .where(Booking.id == booking.id, Booking.status == "booked").execute())
-        if not changed:  # a second click that raced the first one
-            raise LinkProblem("used")
-        booking.status = "cancelled"
-        booking.person.touch()
-        record("booking.cancelled", person=booking.person, booking=booking.id)
+class ChangeProblem(BookingProblem):
+    """A booking on /account that can no longer be changed."""
+    MESSAGES = {
+        "used": _l("This booking has already been cancelled or moved."),
+        "past": _l("The meeting has already started, so the booking can no longer be changed."),
+    }
+
+
+def _changeable(booking_id, person, now=None):
+    """The person's own booking if it may still be changed; raises ChangeProblem (404 upstream)."""
+    booking = Booking.get_or_none(Booking.id == booking_id, Booking.person == person.id)
+    if booking is None:
+        raise LookupError(booking_id)
+    if booking.status != "booked":
+        raise ChangeProblem("used")
+    if booking.starts_at <= (now or utcnow()):
+        raise ChangeProblem("past")
     return booking
 
 
-def move(token, slot_id, now=None):
-    """Move the booking behind a move link to another slot; the old time is freed at once."""
+def _cancel(booking, problem):
+    changed = (Booking.update(status="cancelled", updated_at=utcnow())
+               .where(Booking.id == booking.id, Booking.status == "booked").execute())
+    if not changed:  # a second click that raced the first one
+        raise problem
+    booking.status = "cancelled"
+    booking.person.touch()
+    record("booking.cancelled", person=booking.person, booking=booking.id)
+    return booking
+
+
+def cancel(token, now=None):
+    """Cancel the booking behind a cancel link; the time is free again at once."""
+    with db.atomic():
+        return _cancel(booking_from_link(token, "cancel", now), LinkProblem("used"))
+
+
+def cancel_own(booking_id, person, now=None):
+    """Cancel one of the logged-in person's own bookings; the time is free again at once."""
+    with db.atomic():
+        return _cancel(_changeable(booking_id, person, now), ChangeProblem("used"))
+
+
+def _move(load_old, slot_id, problem, now=None):
     def make():
-        old = booking_from_link(token, "move", now)
+        old = load_old()
         slot = claimable_slot(slot_id, now)
         changed = (Booking.update(status="moved", updated_at=utcnow())
                    .where(Booking.id == old.id, Booking.status == "booked").execute())
         if not changed:
-            raise LinkProblem("used")
+            raise problem
         new = Booking.create(
             person=old.person, consultant=slot.consultant, starts_at=slot.starts_at,
             ends_at=slot.ends_at, kind=old.kind, place=old.place, locale=old.locale,
@@ -138,6 +168,70 @@ def move(token, slot_id, now=None):
         send_confirmation(new)
         return new
     return _claim(make)
+
+
+def move(token, slot_id, now=None):
+    """Move the booking behind a move link to another slot; the old time is freed at once."""
+    return _move(lambda: booking_from_link(token, "move", now), slot_id, LinkProblem("used"), now)
+
+
+def move_own(booking_id, person, slot_id, now=None):
+    """Move one of the logged-in person's own bookings to another slot."""
+    return _move(lambda: _changeable(booking_id, person, now), slot_id, ChangeProblem("used"), now)
+
+
+def own_bookings(person, now=None):
+    """The person's bookings: (upcoming ones they can change, earlier or ended ones)."""
+    now = now or utcnow()
+    rows = list(Booking.select(Booking, Consultant).join(Consultant)
+                .where(Booking.person == person.id).order_by(Booking.starts_at))
+    upcoming = [b for b in rows if b.status == "booked" and b.starts_at > now]
+    return upcoming, [b for b in reversed(rows) if b not in upcoming and b.status != "moved"]
+
+
+def typed_offers(person):
+    """The person's bookings at which they typed details that differ from what we hold."""
+    typed = [getattr(Booking, "typed_" + c).is_null(False) for c in TYPED]
+    condition = typed[0]
+    for t in typed[1:]:
+        condition |= t
+    return list(Booking.select().where(Booking.person == person.id, condition)
+                .order_by(Booking.created_at))
+
+
+def _clear_typed(booking):
+    Booking.update(**{"typed_" + c: None for c in TYPED}).where(Booking.id == booking.id).execute()
+
+
+def _typed_of(booking_id, person):
+    booking = Booking.get_or_none(Booking.id == booking_id, Booking.person == person.id)
+    if booking is None:
+        raise LookupError(booking_id)
+    return booking
+
+
+def apply_typed(booking_id, person):
+    """Use what the person typed at a booking for what we hold; the typed copy is deleted."""
+    with db.atomic():
+        booking = _typed_of(booking_id, person)
+        values = dict(booking.differing)
+        if values:
+            Person.update(**values, updated_at=utcnow()).where(Person.id == person.id).execute()
+            for column, value in values.items():
+                setattr(person, column, value)
+        _clear_typed(booking)
+        person.touch()
+        record("booking.typed_applied", person=person, booking=booking.id, fields=sorted(values))
+    return values
+
+
+def dismiss_typed(booking_id, person):
+    """Keep what we hold and delete what the person typed at a booking."""
+    with db.atomic():
+        booking = _typed_of(booking_id, person)
+        _clear_typed(booking)
+        person.touch()
+        record("booking.typed_dismissed", person=person, booking=booking.id)
 
 
 def invite_ics(booking):
@@ -197,7 +291,7 @@ def send_reminders(now=None):
                 continue
             booking = Booking.get_by_id(row.id)
             queue_email(booking.person.email, _l("Reminder: your meeting with ressursbasen.no"),
-                        "booking/email/reminder", booking.locale, person=booking.person,
+                        "booking/email/reminder", booking.person.locale, person=booking.person,
                         **_email_context(booking))
             sent += 1
     return sent

@@ -1,8 +1,6 @@
 """The public booking form, derived from the catalog, and the staff availability forms."""
 import re
 
-from babel import Locale
-from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from wtforms import (
     DateField,
@@ -18,7 +16,8 @@ from wtforms.validators import AnyOf, DataRequired, InputRequired, Length, Optio
 
 from portal import catalog
 from portal.booking.models import KIND_LABELS, KINDS, PLACE_LABELS, PLACES
-from portal.web.forms import Form, has_letter, nfc, plain_text, strip, valid_email, valid_phone
+from portal.web.formats import countries
+from portal.web.forms import Form, has_letter, nfc, one_line_name, plain_text, strip, valid_email, valid_phone
 
 
 def valid_postal_code(form, field):
@@ -33,18 +32,16 @@ def valid_postal_code(form, field):
 
 
 def country_choices():
-    """Every country by its two-letter code, named in the page's language, Norway first."""
-    names = Locale.parse(str(get_locale() or "nb")).territories
-    codes = sorted((c for c in names if len(c) == 2 and c.isalpha() and c not in ("ZZ", "EU", "UN", "EZ", "QO")),
-                   key=lambda c: names[c])
-    return [SelectChoice("NO", names["NO"])] + [SelectChoice(c, names[c]) for c in codes if c != "NO"]
+    """Every country by its two-letter code, named in the page's language: Norway and the
+    Nordic countries first, then A to Z."""
+    return [SelectChoice(code, name) for code, name in countries()]
 
 
 def _name():
     return StringField(_l("Full name"), filters=[strip, nfc], validators=[
         DataRequired(_l("Enter your name.")),
         Length(max=200, message=_l("The name can be at most 200 characters.")),
-        plain_text, has_letter], render_kw={"autocomplete": "name", "maxlength": 200})
+        one_line_name, plain_text, has_letter], render_kw={"autocomplete": "name", "maxlength": 200})
 
 
 def _street():
@@ -144,7 +141,8 @@ for _column in catalog.columns_of("Person", catalog.BOOKING):
 
 class ConsultantForm(Form):
     name = StringField(_l("Name"), filters=[strip], validators=[
-        DataRequired(_l("Enter the consultant's name.")), Length(max=200), plain_text])
+        DataRequired(_l("Enter the consultant's name.")), Length(max=200), one_line_name,
+        plain_text])
     email = EmailField(_l("E-mail address"), filters=[strip], validators=[
         DataRequired(_l("Enter the consultant's e-mail address.")), Length(max=254), plain_text,
         valid_email])

@@ -4,6 +4,7 @@ from peewee import BooleanField, CharField, DateField, DateTimeField, ForeignKey
 
 from portal.db import BaseModel, utcnow
 from portal.people.models import Person
+from portal.verification.models import Challenge
 
 KIND_LABELS = {"conversation": _l("Conversation"), "meeting": _l("Meeting"),
                "interview": _l("Interview")}
@@ -72,6 +73,31 @@ class Booking(BaseModel):
         """What the person typed that differs from the Person row, as (column, value) pairs."""
         return [(column, getattr(self, "typed_" + column)) for column in TYPED
                 if getattr(self, "typed_" + column) is not None]
+
+
+class PendingBooking(BaseModel):
+    """A booking waiting for the code sent to its address: what was typed, the time, the challenge.
+
+    Nothing else is kept before the code: no slot is held and no Person is created or changed.
+    Deleted when booked, and by the per-minute job when it expires.
+    """
+    token = CharField(max_length=64, unique=True)  # random; kept in the visitor's session
+    challenge = ForeignKeyField(Challenge, null=True, on_delete="SET NULL")
+    slot = CharField(max_length=40)
+    kind = CharField(max_length=16)
+    meeting_place = CharField(max_length=16)
+    locale = CharField(max_length=5, default="nb")
+    name = CharField(max_length=200)
+    street = CharField(max_length=200)
+    postal_code = CharField(max_length=20)
+    place = CharField(max_length=100)
+    country = CharField(max_length=2)
+    email = CharField(max_length=254, index=True)
+    phone = CharField(max_length=32)
+    ip_key = CharField(max_length=64, index=True)  # a keyed hash of the IP address, for its limit
+    proven_at = DateTimeField(null=True)  # the right code was given (the time was taken meanwhile)
+    created_at = DateTimeField(default=utcnow)
+    expires_at = DateTimeField(index=True)
 
 
 TYPED = ("name", "street", "postal_code", "place", "country", "phone")

@@ -1,10 +1,14 @@
 """Rules about a person's stage, the invitation to create an account, and the profile."""
+import base64
 import hashlib
+import hmac
+import json
 from dataclasses import dataclass
 from datetime import date
 
+from cryptography.fernet import Fernet, InvalidToken
 from flask import current_app
-from flask_babel import format_date, format_decimal
+from flask_babel import format_decimal
 from flask_babel import lazy_gettext as _l
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from peewee import IntegrityError
@@ -24,6 +28,7 @@ from portal.candidates.models import (
 from portal.db import db, utcnow
 from portal.documents.models import Document
 from portal.people.models import Person
+from portal.web.formats import country_name, format_when
 
 INVITE_MAX_AGE = 60 * 60 * 24 * 30  # an invitation link works for 30 days
 
@@ -39,31 +44,62 @@ def open_candidate_stage(person, reason):
     return True
 
 
-def _invite_serializer():
-    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="candidate-invite")
+def _secret(purpose):
+    return hmac.new(current_app.config["SECRET_KEY"].encode(), purpose.encode(),
+                    hashlib.sha256).digest()
 
 
-def _email_digest(email):
-    # The link names the address it was sent to without spelling it out in the URL (logs).
-    return hashlib.sha256(email.encode()).hexdigest()[:32]
+def _invite_box():
+    """Fernet (AES and HMAC-SHA256) under a key derived from SECRET_KEY: the link carries the
+    person's id unreadably and cannot be forged or altered."""
+    return Fernet(base64.urlsafe_b64encode(_secret("candidate-invite-v2")))
+
+
+def _address_mac(email):
+    """An HMAC of the address with the secret key: no list of guessed addresses finds it."""
+    return hmac.new(_secret("candidate-invite-address"), email.encode(),
+                    hashlib.sha256).hexdigest()[:32]
 
 
 def invite_path(person):
-    """The path of the signed link that lets this person create an account (no login needed)."""
-    token = _invite_serializer().dumps({"p": person.id, "e": _email_digest(person.email)})
-    return "/register/invite/" + token
+    """The path of the signed link that lets this person create an account (no login needed).
+
+    The token reveals nothing: no id, no hash of the address; it names the address it was sent
+    to, so it stops working when the person's address changes, and expires after 30 days.
+    """
+    data = json.dumps({"p": person.id, "e": _address_mac(person.email)}).encode()
+    return "/register/invite/" + _invite_box().encrypt(data).decode().rstrip("=")
 
 
 def person_from_invite(token):
     """The person an invitation token was made for, or None when it is forged, old or stale."""
+    token = token or ""
     try:
-        data = _invite_serializer().loads(token, max_age=INVITE_MAX_AGE)
-    except (BadSignature, SignatureExpired):
+        data = json.loads(_invite_box().decrypt(token + "=" * (-len(token) % 4),
+                                                ttl=INVITE_MAX_AGE))
+        mac = _address_mac
+    except (InvalidToken, ValueError, TypeError):
+        data, mac = _legacy_invite(token), _legacy_email_digest
+    if not isinstance(data, dict):
         return None
     person = Person.get_or_none(Person.id == data.get("p"))
-    if person is None or _email_digest(person.email) != data.get("e"):
+    if person is None or not hmac.compare_digest(mac(person.email), str(data.get("e"))):
         return None
     return person
+
+
+# Links sent before the invitation token was encrypted (a readable id and an unsalted SHA-256
+# of the address) keep working until they expire: remove these two 30 days after deploying.
+def _legacy_invite(token):
+    try:
+        return URLSafeTimedSerializer(current_app.config["SECRET_KEY"],
+                                      salt="candidate-invite").loads(token, max_age=INVITE_MAX_AGE)
+    except (BadSignature, SignatureExpired):
+        return None
+
+
+def _legacy_email_digest(email):
+    return hashlib.sha256(email.encode()).hexdigest()[:32]
 
 
 # --- The candidate's profile: sections, rows, and what the agency holds ---------------------
@@ -128,6 +164,13 @@ def rows(person, section):
 
 
 
+def remember_language(person, locale):
+    """Write to the person in this language from now on (e-mails rendered later, e.g. reminders)."""
+    if person.locale != locale:
+        Person.update(locale=locale).where(Person.id == person.id).execute()
+        person.locale = locale
+
+
 def save_row(person, section, form, row=None):
     """Create or update one row from a validated form; audited and touching last contact."""
     if not person.is_candidate:
@@ -176,7 +219,7 @@ def display_value(field, value):
     if choices:
         return str(choices.get(value, value))
     if isinstance(value, date):
-        return format_date(value, "long")
+        return format_when(value, "date")
     if isinstance(value, int):
         return format_decimal(value)
     return str(value)
@@ -207,6 +250,13 @@ def deletion_date(person, retention=catalog.AFTER_LAST_CONTACT):
         return start.replace(year=start.year + retention.years, day=28)
 
 
+def _shown(column, value):
+    """A held value as the person reads it: countries by name, dates in their language."""
+    if column in ("country", "typed_country"):
+        return country_name(value)
+    return str(display_value(None, value))
+
+
 def _held(person, category, profile):
     held = []
     by_model = {}
@@ -215,7 +265,7 @@ def _held(person, category, profile):
         by_model.setdefault(model_name, []).append(column)
     for model_name, columns in by_model.items():
         if model_name == "Person":
-            held += [str(getattr(person, c)) for c in columns if getattr(person, c)]
+            held += [_shown(c, getattr(person, c)) for c in columns if getattr(person, c)]
         elif model_name == "Profile":
             held += [display_value(_profile_field(c), getattr(profile, c))
                      for c in columns if profile is not None and getattr(profile, c) not in (None, "")]
@@ -224,8 +274,10 @@ def _held(person, category, profile):
                 (Document.person == person.id) & (Document.kind << columns)).order_by(Document.id)]
         else:
             model = _model(model_name)
+            if "person" not in model._meta.fields:
+                continue  # kept for an address not yet proven (a code): nobody's until then
             for row in model.select().where(model.person == person.id).order_by(model.id):
-                shown = " · ".join(str(display_value(None, getattr(row, c)))
+                shown = " · ".join(_shown(c, getattr(row, c))
                                    for c in columns if getattr(row, c) not in (None, ""))
                 if shown:  # e.g. a booking whose typed details matched what we hold
                     held.append(shown)
@@ -233,8 +285,13 @@ def _held(person, category, profile):
 
 
 def overview(person):
-    """Per catalog category: what we hold, why, on what basis, until when, and who received it."""
+    """Per catalog category: what we hold, why, on what basis, until when, and who received it.
+
+    A purpose that needs consent is listed (under "Consent") only while the consent stands.
+    """
+    from portal.consent.actions import given  # consent records touch the person (circular)
     profile = Profile.get_or_none(Profile.person == person.id)
+    consented = given(person)
     groups = []
     for category in catalog.CATEGORIES:
         is_open = category.stage == catalog.BOOKING or person.is_candidate
@@ -242,8 +299,10 @@ def overview(person):
             "category": category,
             "open": is_open,
             "held": _held(person, category, profile) if is_open else [],
-            "purposes": [catalog.PURPOSES[p].label for p in category.purposes],
-            "basis": catalog.LEGAL_BASES[category.basis],
+            "purposes": [p.label for p in catalog.purposes_in_force(category, consented)],
+            # [(basis label, [purpose labels])]: each purpose under the basis it rests on.
+            "bases": [(catalog.LEGAL_BASES[basis], [p.label for p in purposes]) for basis, purposes
+                      in catalog.by_basis(catalog.purposes_in_force(category, consented))],
             "retention": category.retention,
             "delete_on": deletion_date(person, category.retention)
             if category.retention.after == "last_contact_at" else None,
@@ -258,16 +317,23 @@ STAGE_TITLES = {catalog.BOOKING: _l("Your contact details"),
 
 
 def overview_groups(person):
-    """The overview in groups of neighbouring categories that share stage, legal basis and
-    retention, so that the page says the basis and how long once per group."""
+    """The overview in groups of neighbouring categories of the same stage and retention, so
+    that the page says why, on what basis and how long once per group: `bases` joins the
+    purposes of the group's categories under the basis each rests on."""
     groups = []
     for item in overview(person):
         category = item["category"]
-        key = (category.stage, category.basis, category.retention.key)
+        key = (category.stage, category.retention.key)
         if not groups or groups[-1]["key"] != key:
             groups.append({"key": key, "title": STAGE_TITLES[category.stage], "open": item["open"],
-                           "basis": item["basis"], "retention": item["retention"],
-                           "delete_on": item["delete_on"], "items": []})
-        groups[-1]["items"].append(item)
+                           "retention": item["retention"], "delete_on": item["delete_on"],
+                           "bases": {}, "items": []})
+        group = groups[-1]
+        group["items"].append(item)
+        for basis, purposes in item["bases"]:
+            listed = group["bases"].setdefault(basis, [])
+            listed += [p for p in purposes if p not in listed]
+    for group in groups:
+        order = {str(catalog.LEGAL_BASES[b]): n for n, b in enumerate(catalog.BASIS_ORDER)}
+        group["bases"] = sorted(group["bases"].items(), key=lambda kv: order.get(str(kv[0]), 99))
     return groups
-

@@ -7,7 +7,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 
 from portal.candidates.models import CEFR_LEVELS
-from portal.web.forms import Form, strip, valid_email, valid_phone
+from portal.web.forms import Form, one_line_name, strip, valid_email, valid_phone
 
 EARLIEST = date(1900, 1, 1)
 LATEST_PLANNED = date(2100, 12, 31)
@@ -118,7 +118,7 @@ class WorkExperienceForm(RowForm):
 
 class ReferenceForm(RowForm):
     name = StringField(_l("Name"), validators=[
-        DataRequired(_l("Enter the reference's name.")), Length(max=200)])
+        DataRequired(_l("Enter the reference's name.")), Length(max=200), one_line_name])
     relation = StringField(_l("How you know each other"), validators=[Length(max=200)])
     email = EmailField(_l("E-mail address"), filters=[strip], validators=[
         Optional(), Length(max=254), valid_email])

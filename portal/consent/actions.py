@@ -19,6 +19,11 @@ def current(person):
     return latest
 
 
+def given(person):
+    """The consent purposes whose latest decision is a consent given: what may be used now."""
+    return {purpose for purpose, row in current(person).items() if row is not None and row.given}
+
+
 def has_consent(person, purpose):
     """Whether the person's latest decision for this purpose is a consent given."""
     row = (Consent.select().where((Consent.person == person.id) & (Consent.purpose == purpose))

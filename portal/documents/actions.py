@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 import filetype
 from defusedxml import ElementTree
 from flask import current_app
-from flask_babel import format_time, lazy_gettext as _l
+from flask_babel import lazy_gettext as _l
 from limits import RateLimitItemPerHour
 from limits.storage import MemoryStorage
 from limits.strategies import FixedWindowRateLimiter
@@ -23,6 +23,7 @@ from portal.db import db
 from portal.documents.models import Document
 from portal.extensions import limiter
 from portal.people.models import Person
+from portal.web.formats import format_when
 
 log = logging.getLogger(__name__)
 
@@ -102,7 +103,7 @@ def count_upload(person):
     if not allowed:
         reset = datetime.fromtimestamp(strategy.get_window_stats(limit, *keys).reset_time, UTC)
         raise TooManyUploads(_l("Too many uploads. Try again at %(time)s. You can upload at most "
-                                "%(n)s files an hour.", time=format_time(reset, "HH:mm"),
+                                "%(n)s files an hour.", time=format_when(reset, "time"),
                                 n=limit.amount))
 
 

@@ -1,4 +1,5 @@
 """What every form shares: refusing control characters, and the one e-mail and phone rule."""
+import re
 import unicodedata
 
 import phonenumbers
@@ -10,6 +11,7 @@ from wtforms.validators import StopValidation, ValidationError
 
 # Line breaks and tabs are text only where a field has several lines.
 MULTI_LINE = frozenset("\n\r\t")
+LINE_BREAKS = frozenset("\n\r\v\f\x85")
 
 
 def _control_characters(value, multi_line):
@@ -36,6 +38,8 @@ def no_control_characters(form, field):
     for raw in field.raw_data or ():
         if isinstance(raw, str) and _control_characters(raw, multi_line):
             field.data = None if not isinstance(field.data, str) else ""
+            if not _control_characters("".join(c for c in raw if c not in LINE_BREAKS), False):
+                raise StopValidation(_l("Write this on one line."))
             raise StopValidation(_l("Remove the invisible control characters."))
 
 
@@ -74,6 +78,30 @@ def has_letter(form, field):
     """A name is written with letters."""
     if not any(unicodedata.category(c).startswith("L") for c in field.data or ""):
         raise ValidationError(_l("Write your name with letters."))
+
+
+_LINE_BREAKS = frozenset("\n\r\v\f\x1c\x1d\x1e\x85\u2028\u2029")
+_SCHEME = re.compile(r"[a-z][a-z0-9+.-]*:/|(?<![a-z])(javascript|data|mailto|file):")
+_WWW = re.compile(r"(?<![a-z0-9])www\d*\.")
+_DOMAIN_WITH_PATH = re.compile(r"[a-z0-9-]\.[a-z]{2,}[/?#:]")
+_TOP_LEVEL_DOMAINS = ("com|net|org|info|biz|io|co|me|no|se|dk|fi|is|de|uk|eu|ru|cn|nl|fr|es|it|"
+                      "pl|us|ca|xyz|top|online|site|app|dev|link|click|shop|store|live|ly|gl|"
+                      "to|tk|ml|ga|cf|gq|cc|tv|ws|su|in|ai")
+_DOMAIN = re.compile(rf"[a-z0-9-]\.({_TOP_LEVEL_DOMAINS})(?![a-z0-9-])")
+
+
+def one_line_name(form, field):
+    """A person's name: one line, and no web address, link or e-mail address in it.
+
+    Names reach the agency's pages and e-mails; a name must not be able to carry a paragraph or
+    a link there. Look-alike characters (a full-width dot) are folded before looking.
+    """
+    value = field.data or ""
+    if any(c in _LINE_BREAKS for c in value):
+        raise ValidationError(_l("Write the name on one line."))
+    folded = unicodedata.normalize("NFKC", value).casefold()
+    if "@" in folded or any(p.search(folded) for p in (_SCHEME, _WWW, _DOMAIN_WITH_PATH, _DOMAIN)):
+        raise ValidationError(_l("A name cannot contain a web address or link."))
 
 
 def email_address(value):

@@ -3,8 +3,10 @@ from urllib.parse import urlsplit
 
 from flask import Blueprint, current_app, flash, jsonify, redirect, request, session, url_for
 from flask_babel import gettext as _
+from flask_login import current_user
 
 from portal.auth.guard import public
+from portal.candidates.actions import remember_language
 from portal.db import db
 from portal.queue import redis_ok
 from portal.web.render import render
@@ -36,6 +38,9 @@ def set_language():
     lang = request.form.get("lang", "")
     if lang in current_app.config["LANGUAGES"]:
         session["lang"] = lang
+        person = getattr(current_user, "person", None)
+        if person is not None:  # e-mails (reminders, from cron) go in this language from now on
+            remember_language(person, lang)
     else:
         flash(_("That language is not available. Choose Norsk or English."), "error")
     return redirect(safe_next(request.form.get("next"), url_for("web.index")))

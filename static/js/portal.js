@@ -4,7 +4,9 @@ document.addEventListener("htmx:afterSwap", function (event) {
   // An outerHTML swap replaces the target itself: look for its successor by id.
   var target = event.detail.target;
   if (target && !target.isConnected && target.id) { target = document.getElementById(target.id); }
-  var focus = target && target.querySelector("[aria-invalid='true'], [data-focus]");
+  // A form that came back with errors: its error summary (at the top) comes first.
+  var focus = target && (target.querySelector(".error-summary")
+                         || target.querySelector("[aria-invalid='true'], [data-focus]"));
   if (focus) { focus.focus(); }
 });
 

@@ -1,4 +1,5 @@
 """Booking fixtures: a consultant open every day, and a valid booking form."""
+import re
 from datetime import time, timedelta
 
 import pytest
@@ -32,3 +33,35 @@ def booking_form(slot_id, **overrides):
                 country="NO", email="ase@example.no", phone="412 34 567", website="")
     data.update(overrides)
     return data
+
+
+CODE_SUBJECT = re.compile(r"ressursbasen\.no: ([0-9]{6})$")
+
+
+def code_mails(outbox, address):
+    return [m for m in outbox.to(address) if CODE_SUBJECT.search(m.subject)]
+
+
+def code_from(outbox, address):
+    """The six-digit code of the latest code e-mail to an address, as the person reads it."""
+    mail = code_mails(outbox, address)[-1]
+    code = CODE_SUBJECT.search(mail.subject).group(1)
+    assert code in mail.body
+    return code
+
+
+def confirmations(outbox, address):
+    """The e-mails to an address other than codes: confirmations, reminders."""
+    return [m for m in outbox.to(address) if not CODE_SUBJECT.search(m.subject)]
+
+
+def book_with_code(client, outbox, data, **kwargs):
+    """Post the booking form, then the code from the e-mail, as a visitor does; the last answer.
+
+    When the form is refused (no code sent), that answer is returned as it is.
+    """
+    response = client.post("/book", data=data, **kwargs)
+    if response.status_code != 303:
+        return response
+    code = code_from(outbox, data["email"].strip().lower())
+    return client.post("/book/code", data={"code": code}, **kwargs)

@@ -1,10 +1,13 @@
-"""In Chromium: browse weeks with htmx, book a time, and find the e-mail with its invite."""
+"""In Chromium: browse weeks with htmx, book a time with the code from the e-mail (with and
+without JavaScript), and find the confirmation with its invite."""
 import icalendar
 import pytest
 from playwright.sync_api import expect
 
 from portal.booking import schedule
 from portal.booking.models import Booking
+from portal.people.models import Person
+from tests.booking.conftest import code_from, confirmations
 
 
 @pytest.mark.browser
@@ -38,13 +41,24 @@ def test_book_a_slot_after_browsing_weeks(app, live_server, consultant, outbox, 
     page.get_by_label("Telefon", exact=True).fill("412 34 567")
     page.get_by_role("button", name="Bestill denne tiden").click()
 
+    # The code step appears in place: same page, nothing booked yet.
+    page.get_by_text("Vi sendte en kode til ase@example.no.").wait_for()
+    assert page.url == live_server.url + "/book?week=1"
+    assert Booking.select().count() == 0 and Person.select().count() == 0
+    code = code_from(outbox, "ase@example.no")
+    page.get_by_label("Koden fra e-posten").fill(f"{(int(code) + 1) % 10 ** 6:06d}")  # a typo
+    page.get_by_role("button", name="Bekreft bestillingen").click()
+    page.get_by_text("Det er ikke koden vi sendte. Du kan prøve 2 ganger til.").wait_for()
+    page.get_by_label("Koden fra e-posten").fill(code)
+    page.get_by_role("button", name="Bekreft bestillingen").click()
+
     page.get_by_role("heading", name="Takk, timen er bestilt").wait_for()
     booking = Booking.get()
     assert f"{booking.consultant_id}-{booking.starts_at:%Y%m%d%H%M}" == slot_id
     assert schedule.week_days(1)[0] <= schedule.to_oslo(booking.starts_at).date() < week2
     assert (booking.kind, booking.place) == ("interview", "video")
 
-    [mail] = outbox.to("ase@example.no")
+    [mail] = confirmations(outbox, "ase@example.no")
     [(name, ics, mime)] = mail.attachments
     cal = icalendar.Calendar.from_ical(ics)
     assert cal.walk("VTIMEZONE")[0]["TZID"] == "Europe/Oslo"
@@ -111,3 +125,33 @@ def test_an_error_summary_links_to_each_field_and_gets_focus(live_server, consul
     assert "#slots" in hrefs and "#street" in hrefs and "#email" in hrefs and "#name" not in hrefs
     summary.get_by_role("link", name="Skriv inn e-postadressen din.").click()
     expect(page.get_by_label("E-postadresse")).to_be_focused()
+
+
+@pytest.mark.browser
+def test_book_with_the_code_without_javascript(app, live_server, consultant, free_slot, outbox,
+                                               browser):
+    context = browser.new_context(java_script_enabled=False, locale="nb-NO")
+    page = context.new_page()
+    slot = free_slot(2)
+    page.goto(live_server.url + "/book")
+    page.locator(f'input[name="slot"][value="{slot.id}"]').check()
+    page.get_by_label("Fullt navn").fill("Åse Ødegård-Ærø")
+    page.get_by_label("Gateadresse").fill("Storgata 1")
+    page.get_by_label("Postnummer").fill("0155")
+    page.get_by_label("Poststed").fill("Oslo")
+    page.get_by_label("E-postadresse").fill("ase@example.no")
+    page.get_by_label("Telefon", exact=True).fill("412 34 567")
+    page.get_by_role("button", name="Bestill denne tiden").click()
+
+    # Without JavaScript the code step is a page of its own.
+    page.get_by_role("heading", name="Sjekk e-posten din").wait_for()
+    assert page.url == live_server.url + "/book/code"
+    assert page.get_by_text("Vi sendte en kode til ase@example.no.").is_visible()
+    assert Booking.select().count() == 0
+    page.get_by_label("Koden fra e-posten").fill(code_from(outbox, "ase@example.no"))
+    page.get_by_role("button", name="Bekreft bestillingen").click()
+    page.get_by_role("heading", name="Takk, timen er bestilt").wait_for()
+    booking = Booking.get()
+    assert booking.starts_at == slot.starts_at and booking.person.email == "ase@example.no"
+    assert len(confirmations(outbox, "ase@example.no")) == 1
+    context.close()

@@ -1,12 +1,13 @@
 """Journeys across features: what one feature writes, another shows."""
 from portal.people.models import Person
-from tests.booking.conftest import booking_form
+from tests.booking.conftest import book_with_code, booking_form
 
 
-def test_account_overview_shows_details_typed_at_a_later_booking(client, consultant, free_slot, login_as):
-    client.post("/book", data=booking_form(free_slot(0).id, email="ase@example.no"))
-    client.post("/book", data=booking_form(free_slot(3).id, email="ase@example.no",
-                                           name="Åse Ødegård", phone="+47 99 88 77 66"))
+def test_account_overview_shows_details_typed_at_a_later_booking(client, consultant, free_slot,
+                                                                login_as, outbox):
+    book_with_code(client, outbox, booking_form(free_slot(0).id, email="ase@example.no"))
+    book_with_code(client, outbox, booking_form(free_slot(3).id, email="ase@example.no",
+                                                name="Åse Ødegård", phone="+47 99 88 77 66"))
     person = Person.get(Person.email == "ase@example.no")
     login_as("candidate", person=person)
     response = client.get("/account")

@@ -1,7 +1,7 @@
 """A portal full of real rows, and the URL of every page in it, for the whole-site browser tests.
 
 `fill(app)` creates consultants with hours and exceptions, upcoming bookings (one with details
-typed differently), a candidate with a row in every profile section, documents of every kind and
+typed differently, two of the candidate's own), a candidate with a row in every profile section, documents of every kind and
 a consent history, a staff member, and a link of every kind (cancel, move, invitation, password
 reset, registration, e-mail change). `page_paths(app, world)` turns every GET route of
 app.url_map into a path with those ids; a new route without ids here makes the test fail.
@@ -53,8 +53,15 @@ def fill(app):
     availability.add_exception(consultants[0], soon + timedelta(days=1), "extra",
                                   time(17), time(19))
 
+    person = make_person(name=LONG_NAME.replace("Maria", "Kari"),
+                         email="kari.kandidat.med.langt.navn@example.no", stage=catalog.CANDIDATE)
     days = [schedule.oslo_today() + timedelta(days=d) for d in range(1, 8)]
     slots = schedule.free_slots(days)
+    own = [booking_actions.book(slots[n].id, "conversation", "video",
+                                _details(name=person.name, street=person.street,
+                                         postal_code=person.postal_code, place=person.place,
+                                         email=person.email, phone=person.phone), "nb")
+           for n in (7, 9)]
     bookings = [booking_actions.book(slots[0].id, "interview", "video", _details(), "nb"),
                 booking_actions.book(slots[3].id, "conversation", "office",
                                      _details(street="Storgata 1", place="Oslo",
@@ -63,8 +70,6 @@ def fill(app):
                 booking_actions.book(slots[5].id, "meeting", "phone",
                                      _details(name="Ola Nordmann", email="ola@example.no"), "en")]
 
-    person = make_person(name=LONG_NAME.replace("Maria", "Kari"),
-                         email="kari.kandidat.med.langt.navn@example.no", stage=catalog.CANDIDATE)
     _profile(person)
     for kind, name, data in (
             ("cv", "CV Kari Ødegård-Bjørnstad Kristiansen 2026 (oppdatert versjon).pdf",
@@ -84,7 +89,10 @@ def fill(app):
     return {
         "candidate": candidate, "staff": staff,
         "values": {
-            "consultant_id": consultants[0].id, "booking_id": bookings[0].id,
+            "consultant_id": consultants[0].id, "booking_id": own[0].id,
+            # A /link/<handle> page this browser holds no link for; the real page behind a
+            # link is reached through its <token> route, which redirects to a handle.
+            "handle": "no-such-handle",
             "document_id": document.id, "section": "experience",
             "row_id": WorkExperience.get(WorkExperience.person == person.id).id,
             "purpose": "marketing",

@@ -20,7 +20,7 @@ def link_in(message, path):
 def test_invitation_creates_the_account_on_the_booked_person(client):
     person = make_person(email="kari@example.no")
     path = invite_path(person)
-    page = client.get(path)
+    page = client.get(path, follow_redirects=True)
     assert page.status_code == 200 and "kari@example.no" in page.get_data(as_text=True)
     response = client.post(path, data={"password": NEW_PASSWORD, "role": "admin",
                                        "person_id": "1"})

@@ -17,9 +17,19 @@ from portal.audit.models import AuditEvent
 from portal.auth.actions import start_session
 from portal.documents.models import Document
 from tests.candidates import files
+from tests.candidates.files import (
+    DOCM_MAIN,
+    DOCX_MAIN,
+    VBA,
+    content_types,
+    default,
+    docx_package,
+    manifest,
+    odt_package,
+    override,
+    upload,
+)
 from tests.factories import make_person, make_user
-from tests.candidates.files import (DOCM_MAIN, DOCX_MAIN, VBA, content_types, default, docx_package,
-                                    manifest, odt_package, override, upload)
 
 
 def _twice(first, second):
@@ -279,7 +289,7 @@ def test_upload_limit_message_in_english(noon, app, client, candidate):
 def test_upload_limit_holds_for_uploads_at_once_in_redis(app, client, candidate, queue):
     """Counted atomically in Redis before the work: ten at once with a limit of three store three."""
     from portal import create_app
-    from tests.conftest import FreshContextClient, TEST_REDIS_URL
+    from tests.conftest import TEST_REDIS_URL, FreshContextClient
 
     settings = dict(app.config)
     settings.update(RATELIMIT_STORAGE_URI=TEST_REDIS_URL, UPLOADS_PER_HOUR=3)

@@ -1,0 +1,120 @@
+"""Bookings waiting for a code: what a visitor typed is kept only until the code is given.
+
+No slot is held and no Person is created or changed before the right code; then the booking
+is made in one transaction by actions.book, and the pending entry is deleted with it.
+"""
+import secrets
+from datetime import timedelta
+
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+
+from portal import catalog
+from portal.booking import actions
+from portal.booking.models import PendingBooking
+from portal.booking.schedule import BookingProblem, claimable_slot
+from portal.db import db, utcnow
+from portal.verification import actions as verification
+
+PURPOSE = "booking"
+
+
+class PendingProblem(BookingProblem):
+    """A booking waiting for its code that cannot go on."""
+    MESSAGES = {
+        "gone": _l("No booking is waiting for a code in this browser: it was made, or the "
+                   "10 minutes ran out and what you typed was deleted. Fill in the form again."),
+        "per_ip": _l("Too many bookings from your network are waiting for a code. Use the codes "
+                     "we sent, or try again in 10 minutes."),
+        "per_address": _l("Bookings for this e-mail address are already waiting for a code. Use "
+                          "the code we sent, or try again in 10 minutes."),
+    }
+
+
+def _limit(name, default):
+    return int(current_app.config.get(name, default))
+
+
+def details_of(pending):
+    """The booking-stage details as typed, keyed like the Person columns."""
+    return {c: getattr(pending, c) for c in catalog.columns_of("Person", catalog.BOOKING)}
+
+
+def live(token, now=None):
+    """The pending entry behind a session's token, unless it expired."""
+    if not token:
+        return None
+    return PendingBooking.get_or_none(PendingBooking.token == token,
+                                      PendingBooking.expires_at > (now or utcnow()))
+
+
+def start(slot_id, kind, meeting_place, details, locale, ip, replaces=None, now=None):
+    """Keep what was typed and e-mail a code to the address typed; returns the pending entry.
+
+    Raises SlotProblem (the time cannot be had, checked before any code is sent), PendingProblem
+    (too many waiting) or verification.TooManyCodes; then nothing is written.
+    """
+    now = now or utcnow()
+    ip_key = verification.keyed("ip", ip or "")
+    with db.atomic():
+        claimable_slot(slot_id, now)
+        if replaces:  # the same browser typed again: its earlier entry goes
+            PendingBooking.delete().where(PendingBooking.token == replaces).execute()
+        waiting = PendingBooking.select().where(PendingBooking.expires_at > now)
+        if waiting.where(PendingBooking.ip_key == ip_key).count() >= _limit("PENDING_PER_IP", 10):
+            raise PendingProblem("per_ip")
+        if (waiting.where(PendingBooking.email == details["email"]).count()
+                >= _limit("PENDING_PER_ADDRESS", 3)):
+            raise PendingProblem("per_address")
+        challenge = verification.start(details["email"], PURPOSE, locale, now)
+        return PendingBooking.create(
+            token=secrets.token_urlsafe(32), challenge=challenge, slot=slot_id, kind=kind,
+            meeting_place=meeting_place, locale=locale, ip_key=ip_key, created_at=now,
+            expires_at=challenge.expires_at, **details)
+
+
+def new_code(pending, now=None):
+    """Send a new code for a pending entry (after three wrong tries, or when one expired)."""
+    now = now or utcnow()
+    with db.atomic():
+        challenge = verification.start(pending.email, PURPOSE, pending.locale, now)
+        PendingBooking.update(challenge=challenge, expires_at=challenge.expires_at).where(
+            PendingBooking.id == pending.id).execute()
+    pending.challenge, pending.expires_at = challenge, challenge.expires_at
+    return pending
+
+
+def confirm(pending, code, now=None):
+    """Check the code and make the booking; raises CodeProblem or SlotProblem.
+
+    The code is checked (and its try counted) in its own transaction; the booking is made in
+    another. When the time was taken meanwhile, the address stays proven for ten minutes so
+    that another time can be chosen without a new code.
+    """
+    now = now or utcnow()
+    if pending.proven_at is None:
+        if pending.challenge_id is None:
+            raise verification.CodeProblem("unknown")
+        verification.check(pending.challenge.token, code, PURPOSE, now)
+        pending.proven_at, pending.expires_at = now, now + timedelta(minutes=verification.CODE_MINUTES)
+        PendingBooking.update(proven_at=pending.proven_at, expires_at=pending.expires_at).where(
+            PendingBooking.id == pending.id).execute()
+    return book_proven(pending, now)
+
+
+def book_proven(pending, now=None, slot_id=None, kind=None, meeting_place=None, details=None):
+    """Book for a proven pending entry, optionally with another time or details (same address)."""
+    if pending.proven_at is None:
+        raise ValueError("address not proven")
+    details = dict(details or details_of(pending), email=pending.email)
+    with db.atomic():
+        booking = actions.book(slot_id or pending.slot, kind or pending.kind,
+                               meeting_place or pending.meeting_place, details, pending.locale,
+                               now=now)
+        PendingBooking.delete().where(PendingBooking.id == pending.id).execute()
+    return booking
+
+
+def remove_expired(now=None):
+    """Delete pending entries whose code (or proof) ran out; returns how many."""
+    return PendingBooking.delete().where(PendingBooking.expires_at <= (now or utcnow())).execute()

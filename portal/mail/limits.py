@@ -1,0 +1,71 @@
+"""How many e-mails a visitor may cause to one address: the per-recipient limit.
+
+Every e-mail a visitor can make the portal send (registration, password reset, e-mail change;
+later booking confirmations and one-time codes) asks here first, before anything is written:
+
+    ok, retry_at = allow_mail_to(email)      # or ensure_mail_allowed(email), which raises
+
+`allow_mail_to` counts one e-mail to the address at once (atomic, in the rate-limit storage) and
+answers (True, None) while the address is within MAIL_LIMIT_PER_RECIPIENT ("5 per hour"), else
+(False, when the window ends, UTC). The count is per recipient, whoever asks and from wherever,
+keyed by a keyed hash of the normalised address (lower case, without a +tag, Gmail without dots),
+so Redis never holds the address. The agency's own staff and consultants are not limited this way.
+The answer is the same whether the address has an account or not.
+"""
+from flask import current_app
+from flask_babel import gettext as _
+
+from portal import ratelimit
+from portal.web.formats import format_when
+
+GMAIL = ("gmail.com", "googlemail.com")
+
+
+class TooManyMails(Exception):
+    """Too many e-mails went to this address; `message` says when to try again."""
+
+    def __init__(self, retry_at):
+        super().__init__(retry_at)
+        self.retry_at = retry_at
+
+    @property
+    def message(self):
+        return _("Too many messages have been sent to this address. Try again at %(time)s.",
+                 time=format_when(self.retry_at, "time"))
+
+
+def recipient_key(email):
+    """The mailbox an address reaches: lower case, no +tag, Gmail without dots."""
+    email = (email or "").strip().lower()
+    local, _at, domain = email.rpartition("@")
+    if not local:
+        return email
+    local = local.split("+", 1)[0]
+    if domain in GMAIL:
+        local, domain = local.replace(".", ""), GMAIL[0]
+    return f"{local}@{domain}"
+
+
+def _exempt(email):
+    """The agency's own addresses: staff accounts and consultants."""
+    from portal.auth.models import User
+    from portal.booking.models import Consultant
+    email = (email or "").strip().lower()
+    return (User.select().where((User.email == email) & User.role.in_(("staff", "admin"))).exists()
+            or Consultant.select().where(Consultant.email == email).exists())
+
+
+def allow_mail_to(email):
+    """Count one e-mail to `email` now; (True, None) to go ahead, or (False, retry_at)."""
+    if _exempt(email):
+        return True, None
+    count = ratelimit.hit(current_app.config["MAIL_LIMIT_PER_RECIPIENT"], "mail-to",
+                          ratelimit.keyed_hash("mail-to", recipient_key(email)))
+    return (True, None) if count.allowed else (False, count.retry_at)
+
+
+def ensure_mail_allowed(email):
+    """Like allow_mail_to, but raises TooManyMails when the address has had enough."""
+    ok, retry_at = allow_mail_to(email)
+    if not ok:
+        raise TooManyMails(retry_at)
