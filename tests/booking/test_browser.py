@@ -85,11 +85,16 @@ def test_the_week_is_in_the_url_and_focus_lands_on_its_heading(live_server, cons
 
     page.reload()
     _heading_of_week(page, 2).wait_for()
+    # Back may reload the page (htmx keeps no copies of pages): wait for its scripts each time,
+    # as a person would, before going back again.
+    page.wait_for_load_state("load")
     page.go_back()
     _heading_of_week(page, 1).wait_for()
     assert page.url == live_server.url + "/book?week=1"
+    page.wait_for_load_state("load")
     page.go_back()
     _heading_of_week(page, 0).wait_for()
+    assert page.url == live_server.url + "/book"
 
 
 @pytest.mark.browser
