@@ -17,7 +17,7 @@ $(VENV)/.installed: pyproject.toml
 	touch $@
 
 node_modules/.installed: package.json package-lock.json
-	npm ci --no-audit --no-fund --loglevel=error
+	npm ci --no-audit --no-fund --loglevel=error --ignore-scripts
 	touch $@
 
 static/vendor/htmx.min.js: node_modules/.installed
@@ -32,9 +32,12 @@ translations: $(VENV)/.installed
 	  $(BIN)/pybabel compile --statistics -i $$po -o $${po%.po}.mo 2>&1 | grep -v '^$$' || exit 1; \
 	done
 
-# Headless Chromium for the browser tests comes from Debian's packages.
+# Headless Chromium for the browser tests, and a Java runtime for the Nu Html Checker
+# (node_modules/vnu-jar), come from Debian's packages.
 browser:
 	@test -x /usr/bin/chromium || (apt-get update -qq && apt-get install -y -qq chromium)
+	@command -v java >/dev/null || (apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq default-jre-headless)
 
 run: setup
 	$(BIN)/python -m portal.dev

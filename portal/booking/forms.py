@@ -49,7 +49,7 @@ def _street():
     return StringField(_l("Street address"), filters=[strip, nfc], validators=[
         DataRequired(_l("Enter your street address.")),
         Length(max=200, message=_l("The street address can be at most 200 characters.")),
-        plain_text], render_kw={"autocomplete": "street-address", "maxlength": 200})
+        plain_text], render_kw={"autocomplete": "address-line1", "maxlength": 200})
 
 
 def _postal_code():
@@ -70,7 +70,7 @@ def _place():
 def _country():
     return SelectField(_l("Country"), default="NO", choices=[], validate_choice=False,
                        validators=[InputRequired(_l("Choose a country.")), plain_text,
-                                   _known_country], render_kw={"autocomplete": "country"})
+                                   _known_country], render_kw={"autocomplete": "country", "required": False})
 
 
 def _known_country(form, field):

@@ -310,3 +310,30 @@ def overview(person):
             "recipients": [],
         })
     return groups
+
+
+STAGE_TITLES = {catalog.BOOKING: _l("Your contact details"),
+                catalog.CANDIDATE: _l("Your candidate profile")}
+
+
+def overview_groups(person):
+    """The overview in groups of neighbouring categories of the same stage and retention, so
+    that the page says why, on what basis and how long once per group: `bases` joins the
+    purposes of the group's categories under the basis each rests on."""
+    groups = []
+    for item in overview(person):
+        category = item["category"]
+        key = (category.stage, category.retention.key)
+        if not groups or groups[-1]["key"] != key:
+            groups.append({"key": key, "title": STAGE_TITLES[category.stage], "open": item["open"],
+                           "retention": item["retention"], "delete_on": item["delete_on"],
+                           "bases": {}, "items": []})
+        group = groups[-1]
+        group["items"].append(item)
+        for basis, purposes in item["bases"]:
+            listed = group["bases"].setdefault(basis, [])
+            listed += [p for p in purposes if p not in listed]
+    for group in groups:
+        order = {str(catalog.LEGAL_BASES[b]): n for n, b in enumerate(catalog.BASIS_ORDER)}
+        group["bases"] = sorted(group["bases"].items(), key=lambda kv: order.get(str(kv[0]), 99))
+    return groups

@@ -42,7 +42,7 @@ def _row_page(section, row, mode, form=None, status=200, created=False):
 def account():
     """Show what the agency holds about the person, why, on what basis, until when, and for whom."""
     person = current_person()
-    return render("candidates/account.html", person=person, groups=actions.overview(person))
+    return render("candidates/account.html", person=person, groups=actions.overview_groups(person))
 
 
 @bp.route("/profile")

@@ -12,7 +12,8 @@
   }
 
   function finish(form, kind, text) {
-    // The page was replaced: show the finished bar on the form for the same kind of document.
+    // The page was replaced: say "done" on the form for the same kind of document. The bar
+    // has done its work and goes away.
     var target = null;
     document.querySelectorAll("form[data-upload][data-kind='" + kind + "']").forEach(function (f) {
       if (!target || f.getAttribute("action") === form.getAttribute("action")) { target = f; }
@@ -21,7 +22,7 @@
     if (!target) { return; }
     var bar = target.querySelector("progress");
     var status = target.querySelector("output");
-    if (bar) { bar.hidden = false; bar.value = bar.max; }
+    if (bar) { bar.hidden = true; }
     if (status) { status.textContent = text; }
   }
 
@@ -51,6 +52,7 @@
     });
     xhr.addEventListener("error", function () {
       if (button) { button.disabled = false; }
+      if (bar) { bar.hidden = true; }
       if (status) { status.textContent = form.getAttribute("data-failed") || ""; }
     });
     if (button) { button.disabled = true; }

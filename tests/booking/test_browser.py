@@ -2,6 +2,7 @@
 without JavaScript), and find the confirmation with its invite."""
 import icalendar
 import pytest
+from playwright.sync_api import expect
 
 from portal.booking import schedule
 from portal.booking.models import Booking
@@ -25,7 +26,7 @@ def test_book_a_slot_after_browsing_weeks(app, live_server, consultant, outbox, 
     page.get_by_role("link", name="Forrige uke").click()
     page.locator("#slots h2", has_text=expect_heading).wait_for()
     # Only the slot list was swapped: the page stayed, and so did what was typed.
-    assert page.url == live_server.url + "/book"
+    assert page.url == live_server.url + "/book?week=1"
     assert page.get_by_label("Fullt navn").input_value() == "Åse Ødegård-Ærø"
 
     first = page.locator('#slots input[name="slot"]').first
@@ -42,7 +43,7 @@ def test_book_a_slot_after_browsing_weeks(app, live_server, consultant, outbox, 
 
     # The code step appears in place: same page, nothing booked yet.
     page.get_by_text("Vi sendte en kode til ase@example.no.").wait_for()
-    assert page.url == live_server.url + "/book"
+    assert page.url == live_server.url + "/book?week=1"
     assert Booking.select().count() == 0 and Person.select().count() == 0
     code = code_from(outbox, "ase@example.no")
     page.get_by_label("Koden fra e-posten").fill(f"{(int(code) + 1) % 10 ** 6:06d}")  # a typo
@@ -63,6 +64,72 @@ def test_book_a_slot_after_browsing_weeks(app, live_server, consultant, outbox, 
     assert cal.walk("VTIMEZONE")[0]["TZID"] == "Europe/Oslo"
     assert cal.walk("VEVENT")[0].decoded("DTSTART") == schedule.to_oslo(booking.starts_at)
     assert not [e for e in errors if "Content Security Policy" in e]
+
+
+def _heading_of_week(page, n):
+    day = schedule.week_days(n)[0].day
+    return page.locator("#slots h2", has_text=f"Uken som begynner {day}.")
+
+
+@pytest.mark.browser
+def test_the_week_is_in_the_url_and_focus_lands_on_its_heading(live_server, consultant, page):
+    page.goto(live_server.url + "/book")
+    page.get_by_role("link", name="Neste uke").click()
+    _heading_of_week(page, 1).wait_for()
+    assert page.url == live_server.url + "/book?week=1"
+    # Keyboard focus is on the new week's heading, not lost to <body>.
+    assert page.evaluate("document.activeElement.matches('#slots h2')")
+    page.get_by_role("link", name="Neste uke").click()
+    _heading_of_week(page, 2).wait_for()
+    assert page.url == live_server.url + "/book?week=2"
+
+    page.reload()
+    _heading_of_week(page, 2).wait_for()
+    # Back may reload the page (htmx keeps no copies of pages): wait for its scripts each time,
+    # as a person would, before going back again.
+    page.wait_for_load_state("load")
+    page.go_back()
+    _heading_of_week(page, 1).wait_for()
+    assert page.url == live_server.url + "/book?week=1"
+    page.wait_for_load_state("load")
+    page.go_back()
+    _heading_of_week(page, 0).wait_for()
+    assert page.url == live_server.url + "/book"
+
+
+@pytest.mark.browser
+def test_keyboard_focus_on_a_radio_button_is_clearly_visible(live_server, consultant, page):
+    page.goto(live_server.url + "/book")
+    page.locator(".week-next").focus()
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.matches('input[type=radio]:focus-visible')")
+    # The whole label gets a dark outline of at least 3 px, not only the tiny radio dot.
+    outline = page.evaluate("""() => {
+        const s = getComputedStyle(document.activeElement.closest('label'));
+        return [s.outlineStyle, parseFloat(s.outlineWidth), s.outlineColor];
+    }""")
+    assert outline[0] == "solid" and outline[1] >= 3, outline
+    red, green, blue = (int(x) for x in outline[2][outline[2].index("(") + 1:-1].split(",")[:3])
+    assert red + green + blue < 3 * 110, outline  # dark enough to stand out against white
+
+    page.get_by_label("Intervju").focus()
+    page.keyboard.press("ArrowRight")
+    outline = page.evaluate("getComputedStyle(document.activeElement.closest('label')).outlineStyle")
+    assert outline == "solid"
+
+
+@pytest.mark.browser
+def test_an_error_summary_links_to_each_field_and_gets_focus(live_server, consultant, page):
+    page.goto(live_server.url + "/book")
+    page.get_by_label("Fullt navn").fill("Åse")
+    page.get_by_role("button", name="Bestill denne tiden").click()
+    summary = page.locator(".error-summary")
+    expect(summary).to_be_focused()
+    links = summary.get_by_role("link")
+    hrefs = links.evaluate_all("links => links.map(a => a.getAttribute('href'))")
+    assert "#slots" in hrefs and "#street" in hrefs and "#email" in hrefs and "#name" not in hrefs
+    summary.get_by_role("link", name="Skriv inn e-postadressen din.").click()
+    expect(page.get_by_label("E-postadresse")).to_be_focused()
 
 
 @pytest.mark.browser

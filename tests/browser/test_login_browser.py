@@ -31,7 +31,9 @@ def test_wrong_password_shows_the_message_next_to_the_field(page, live_server, d
     page.get_by_label("E-postadresse").fill("nobody@example.no")
     page.get_by_label("Passord").fill("wrong password")
     page.get_by_role("main").get_by_role("button", name="Logg inn").click()
-    expect(page.get_by_text("E-postadressen eller passordet er feil.")).to_be_visible()
+    expect(page.locator("#password-error")).to_have_text("E-postadressen eller passordet er feil.")
+    # ... and in the error summary at the top, which links to the field.
+    expect(page.locator(".error-summary a[href='#password']")).to_be_visible()
 
 
 def test_htmx_loads_under_the_strict_csp(page, live_server, db):

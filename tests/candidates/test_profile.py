@@ -1,4 +1,5 @@
 """Profile edited in place, the /account overview, consents, and the catalog's grip on the models."""
+import re
 from datetime import date, datetime
 
 import pytest
@@ -156,3 +157,14 @@ def test_give_and_withdraw_consent_with_history(client, candidate):
         ("marketing", False, catalog.POLICY_VERSION, "account page")]
     assert client.post("/account/consents/statistics", data={"given": "1"}).status_code == 404
     assert Consent.select().count() == 2
+
+
+def test_account_says_basis_and_retention_once_per_group_and_summarises_each_category(client, candidate):
+    page = client.get("/account").get_data(as_text=True)
+    assert page.count("<details") == len(catalog.CATEGORIES)
+    assert page.count("<summary") == len(catalog.CATEGORIES)
+    # Before anything is opened: 18 catalog categories in two groups (booking stage, candidate
+    # stage), so basis and retention are said twice, not 18 times.
+    shown = re.sub(r"<details.*?</details>", "", page, flags=re.S)
+    assert shown.count("Avtale med deg (personvernforordningen art. 6 nr. 1 b)") == 2
+    assert shown.count("Tre år etter siste kontakt med deg") == 2

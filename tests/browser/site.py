@@ -1,0 +1,153 @@
+"""A portal full of real rows, and the URL of every page in it, for the whole-site browser tests.
+
+`fill(app)` creates consultants with hours and exceptions, upcoming bookings (one with details
+typed differently, two of the candidate's own), a candidate with a row in every profile section, documents of every kind and
+a consent history, a staff member, and a link of every kind (cancel, move, invitation, password
+reset, registration, e-mail change). `page_paths(app, world)` turns every GET route of
+app.url_map into a path with those ids; a new route without ids here makes the test fail.
+"""
+from datetime import date, time, timedelta
+
+from portal import catalog
+from portal.auth import actions as auth_actions
+from portal.booking import actions as booking_actions
+from portal.booking import availability, schedule
+from portal.candidates import actions as candidate_actions
+from portal.candidates.models import (Certificate, Evaluation, JobNote, LanguageSkill, Profile,
+                                      Qualification, Reference, WorkExperience)
+from portal.consent import actions as consent_actions
+from portal.documents import actions as document_actions
+from tests.candidates import files
+from tests.factories import make_person, make_user
+
+# Routes that answer with something other than an HTML page.
+NOT_PAGES = {
+    "static": "files of the site itself",
+    "web.health": "JSON for the load balancer",
+    "documents.download": "the stored file",
+    "documents.staff_download": "the stored file",
+}
+
+LONG_NAME = "Maria Magdalena Ødegård-Bjørnstad Kristiansen"
+LONG_EMAIL = "maria.magdalena.odegard-bjornstad.kristiansen@eksempel-bedrift.no"
+
+
+def _details(**overrides):
+    values = dict(name=LONG_NAME, street="Kong Oscars gate 123 B", postal_code="5017",
+                  place="Bergen", country="NO", email=LONG_EMAIL, phone="+4798765432")
+    values.update(overrides)
+    return values
+
+
+def fill(app):
+    """Create the data; returns the ids and tokens the routes need, and the two logins."""
+    consultants = []
+    for name, email in (("Ingrid Bakke", "ingrid@ressursbasen.no"),
+                        ("Per Christian Johannessen-Haugland", "per.christian@ressursbasen.no")):
+        consultant = availability.add_consultant(name, email)
+        for weekday in range(7):
+            availability.add_weekly_hours(consultant, weekday, time(8), time(16))
+        consultants.append(consultant)
+    soon = schedule.oslo_today() + timedelta(days=3)
+    availability.add_exception(consultants[0], soon, "off")
+    availability.add_exception(consultants[0], soon + timedelta(days=1), "extra",
+                                  time(17), time(19))
+
+    person = make_person(name=LONG_NAME.replace("Maria", "Kari"),
+                         email="kari.kandidat.med.langt.navn@example.no", stage=catalog.CANDIDATE)
+    days = [schedule.oslo_today() + timedelta(days=d) for d in range(1, 8)]
+    slots = schedule.free_slots(days)
+    own = [booking_actions.book(slots[n].id, "conversation", "video",
+                                _details(name=person.name, street=person.street,
+                                         postal_code=person.postal_code, place=person.place,
+                                         email=person.email, phone=person.phone), "nb")
+           for n in (7, 9)]
+    bookings = [booking_actions.book(slots[0].id, "interview", "video", _details(), "nb"),
+                booking_actions.book(slots[3].id, "conversation", "office",
+                                     _details(street="Storgata 1", place="Oslo",
+                                              postal_code="0155", name="Maria M. Kristiansen"),
+                                     "nb"),
+                booking_actions.book(slots[5].id, "meeting", "phone",
+                                     _details(name="Ola Nordmann", email="ola@example.no"), "en")]
+
+    _profile(person)
+    for kind, name, data in (
+            ("cv", "CV Kari Ødegård-Bjørnstad Kristiansen 2026 (oppdatert versjon).pdf",
+             files.pdf()),
+            ("photo", "portrettbilde-fra-sommeren-i-lofoten.jpg", files.jpeg_with_gps()),
+            ("certificate", "Fagbrev_tømrer_og_sikkerhetskurs_for_arbeid_i_høyden.pdf",
+             files.pdf("certificate")),
+            ("certificate", "Truckførerbevis.pdf", files.pdf("truck"))):
+        document = document_actions.upload(person, kind, name, data)
+    for given in (True, False, True):
+        consent_actions.decide(person, "marketing", given)
+    consent_actions.decide(person, "share_with_customers", True)
+    candidate = make_user("candidate", person=person, email="kari.kandidat@example.no")
+    staff = make_user("staff", email="stab@ressursbasen.no")
+    invited = make_person(name="Nils Inviterte")
+
+    return {
+        "candidate": candidate, "staff": staff,
+        "values": {
+            "consultant_id": consultants[0].id, "booking_id": own[0].id,
+            # A /link/<handle> page this browser holds no link for; the real page behind a
+            # link is reached through its <token> route, which redirects to a handle.
+            "handle": "no-such-handle",
+            "document_id": document.id, "section": "experience",
+            "row_id": WorkExperience.get(WorkExperience.person == person.id).id,
+            "purpose": "marketing",
+        },
+        # Links from e-mails: one of each, valid, so each shows its real page.
+        "tokens": {
+            "booking.cancel": booking_actions.link_token(bookings[1], "cancel"),
+            "booking.move": booking_actions.link_token(bookings[1], "move"),
+            "auth.accept_invite": candidate_actions.invite_path(invited).rsplit("/", 1)[1],
+            "auth.reset_password": auth_actions.issue_token(
+                auth_actions.RESET, staff.email, timedelta(hours=1), user=staff),
+            "auth.verify": auth_actions.issue_token(
+                auth_actions.REGISTER, "ny.person@example.no", timedelta(hours=1), name="Ny Person"),
+            "auth.confirm_email": auth_actions.issue_token(
+                auth_actions.CHANGE_EMAIL, "kari.ny.adresse@example.no", timedelta(hours=1),
+                user=candidate),
+        },
+    }
+
+
+def _profile(person):
+    Profile.create(person=person, birth_date=date(1990, 5, 17), marital_status="married",
+                   gender="female", nationality="Norsk", available_from=date(2027, 1, 15),
+                   availability="Fulltid, helst dagtid, fra januar", salary_expectation=650000)
+    for year in (2015, 2019, 2022):
+        WorkExperience.create(person=person, employer="Bygg og Anlegg Vestlandet AS",
+                              title="Prosjektleder for rehabilitering av skolebygg",
+                              started_on=date(year, 8, 1), ended_on=date(year + 3, 6, 30),
+                              description="Ledet et team på tolv personer. " * 6)
+    Qualification.create(person=person, title="Bachelor i byggingeniørfag",
+                         institution="OsloMet – storbyuniversitetet", completed_on=date(2014, 6, 15))
+    Certificate.create(person=person, title="Fagbrev i tømrerfaget", issuer="Vestland fylkeskommune",
+                       valid_until=date(2030, 1, 1))
+    LanguageSkill.create(person=person, language="Engelsk", level="C1")
+    LanguageSkill.create(person=person, language="Tysk", level="B1")
+    Reference.create(person=person, name="Ole Olsen", relation="Tidligere leder",
+                     email="ole.olsen.referanse@bygg-og-anlegg-vestlandet.no", phone="+4791234567")
+    JobNote.create(person=person, job="Prosjektleder, Bergen kommune",
+                   text="Kan starte på kort varsel.")
+    Evaluation.create(person=person, kind="Kompetanseanalyse", summary="Sterk faglig",
+                      result="Godt egnet for prosjektledelse")
+
+
+def page_paths(app, world):
+    """The path of every GET route that renders a page, with the ids of `world` filled in."""
+    paths = []
+    for rule in sorted(app.url_map.iter_rules(), key=lambda r: r.rule):
+        if "GET" not in rule.methods or rule.endpoint in NOT_PAGES:
+            continue
+        values = {}
+        for arg in rule.arguments:
+            if arg == "token":
+                values[arg] = world["tokens"][rule.endpoint]
+            else:
+                assert arg in world["values"], f"no value for <{arg}> of {rule.rule}: add one in {__name__}"
+                values[arg] = world["values"][arg]
+        paths.append(rule.build(values)[1])
+    return paths
