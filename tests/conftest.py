@@ -53,17 +53,23 @@ def app_config():
     return {}
 
 
-@pytest.fixture
-def app(database_url, tmp_path, app_config):
+def config_for(database_url, folder, **overrides):
+    """TestConfig on the test database and Redis, with files under `folder`."""
     class Config(TestConfig):
         DATABASE_URL = database_url
         REDIS_URL = TEST_REDIS_URL
-        INSTANCE_DIR = str(tmp_path)
-        MAIL_OUTBOX_DIR = str(tmp_path / "outbox")
-        DOCUMENT_DIR = str(tmp_path / "documents")
+        INSTANCE_DIR = str(folder)
+        MAIL_OUTBOX_DIR = str(folder / "outbox")
+        DOCUMENT_DIR = str(folder / "documents")
 
-    for name, value in app_config.items():
+    for name, value in overrides.items():
         setattr(Config, name, value)
+    return Config
+
+
+@pytest.fixture
+def app(database_url, tmp_path, app_config):
+    Config = config_for(database_url, tmp_path, **app_config)
 
     app = create_app(Config)
     app.test_client_class = FreshContextClient

@@ -11,6 +11,16 @@ from tests.booking.conftest import code_from, confirmations
 
 
 @pytest.mark.browser
+
+def _fill_address_and_book(page):
+    """The rest of the booking form as a Norwegian visitor types it, then the button."""
+    page.get_by_label("Gateadresse").fill("Storgata 1")
+    page.get_by_label("Postnummer").fill("0155")
+    page.get_by_label("Poststed").fill("Oslo")
+    page.get_by_label("E-postadresse").fill("ase@example.no")
+    page.get_by_label("Telefon", exact=True).fill("412 34 567")
+    page.get_by_role("button", name="Bestill denne tiden").click()
+
 def test_book_a_slot_after_browsing_weeks(app, live_server, consultant, outbox, page):
     errors = []
     page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
@@ -34,12 +44,7 @@ def test_book_a_slot_after_browsing_weeks(app, live_server, consultant, outbox, 
     first.check()
     page.get_by_label("Intervju").check()
     page.get_by_label("På video").check()
-    page.get_by_label("Gateadresse").fill("Storgata 1")
-    page.get_by_label("Postnummer").fill("0155")
-    page.get_by_label("Poststed").fill("Oslo")
-    page.get_by_label("E-postadresse").fill("ase@example.no")
-    page.get_by_label("Telefon", exact=True).fill("412 34 567")
-    page.get_by_role("button", name="Bestill denne tiden").click()
+    _fill_address_and_book(page)
 
     # The code step appears in place: same page, nothing booked yet.
     page.get_by_text("Vi sendte en kode til ase@example.no.").wait_for()
@@ -141,12 +146,7 @@ def test_book_with_the_code_without_javascript(app, live_server, consultant, fre
     page.goto(live_server.url + "/book")
     page.locator(f'input[name="slot"][value="{slot.id}"]').check()
     page.get_by_label("Fullt navn").fill("Åse Ødegård-Ærø")
-    page.get_by_label("Gateadresse").fill("Storgata 1")
-    page.get_by_label("Postnummer").fill("0155")
-    page.get_by_label("Poststed").fill("Oslo")
-    page.get_by_label("E-postadresse").fill("ase@example.no")
-    page.get_by_label("Telefon", exact=True).fill("412 34 567")
-    page.get_by_role("button", name="Bestill denne tiden").click()
+    _fill_address_and_book(page)
 
     # Without JavaScript the code step is a page of its own.
     page.get_by_role("heading", name="Sjekk e-posten din").wait_for()

@@ -13,8 +13,16 @@ from portal.auth import actions as auth_actions
 from portal.booking import actions as booking_actions
 from portal.booking import availability, schedule
 from portal.candidates import actions as candidate_actions
-from portal.candidates.models import (Certificate, Evaluation, JobNote, LanguageSkill, Profile,
-                                      Qualification, Reference, WorkExperience)
+from portal.candidates.models import (
+    Certificate,
+    Evaluation,
+    JobNote,
+    LanguageSkill,
+    Profile,
+    Qualification,
+    Reference,
+    WorkExperience,
+)
 from portal.consent import actions as consent_actions
 from portal.documents import actions as document_actions
 from tests.candidates import files

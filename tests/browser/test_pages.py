@@ -20,9 +20,8 @@ import pytest
 from werkzeug.serving import make_server
 
 from portal import create_app
-from portal.config import TestConfig
 from tests.browser import site
-from tests.conftest import TEST_REDIS_URL, _empty_tables, _free_port
+from tests.conftest import _empty_tables, _free_port, config_for
 from tests.factories import PASSWORD
 
 pytestmark = pytest.mark.browser
@@ -65,17 +64,8 @@ class Seen:
 
 @pytest.fixture(scope="module")
 def site_app(database_url, tmp_path_factory):
-    tmp = tmp_path_factory.mktemp("site")
-
-    class Config(TestConfig):
-        DATABASE_URL = database_url
-        REDIS_URL = TEST_REDIS_URL
-        INSTANCE_DIR = str(tmp)
-        MAIL_OUTBOX_DIR = str(tmp / "outbox")
-        DOCUMENT_DIR = str(tmp / "documents")
-        WTF_CSRF_ENABLED = True  # a browser gets the real thing
-
-    app = create_app(Config)
+    # A browser gets the real CSRF check.
+    app = create_app(config_for(database_url, tmp_path_factory.mktemp("site"), WTF_CSRF_ENABLED=True))
     with app.app_context():
         yield app
     _empty_tables()
