@@ -1,4 +1,5 @@
 """Fixtures: app, client, runner, db, login_as(role), outbox, queue, live_server."""
+import contextlib
 import os
 import socket
 import threading
@@ -168,18 +169,27 @@ def _free_port():
         return s.getsockname()[1]
 
 
+
+@contextlib.contextmanager
+def serve(app):
+    """Serve `app` on a free local port in a thread; the server has `.url`."""
+    server = make_server("127.0.0.1", _free_port(), app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    server.url = f"http://127.0.0.1:{server.server_port}"
+    try:
+        yield server
+    finally:
+        server.shutdown()
+        thread.join(timeout=5)
+
+
 @pytest.fixture
 def live_server(app, db):
     """The app served on a free local port in a thread, for the browser tests."""
     app.config["WTF_CSRF_ENABLED"] = True  # a browser gets the real thing
-    port = _free_port()
-    server = make_server("127.0.0.1", port, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    server.url = f"http://127.0.0.1:{port}"
-    yield server
-    server.shutdown()
-    thread.join(timeout=5)
+    with serve(app) as server:
+        yield server
 
 
 @pytest.fixture(scope="session")

@@ -11,17 +11,15 @@ import json
 import re
 import shutil
 import subprocess
-import threading
 import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
-from werkzeug.serving import make_server
 
 from portal import create_app
 from tests.browser import site
-from tests.conftest import _empty_tables, _free_port, config_for
+from tests.conftest import _empty_tables, config_for, serve
 from tests.factories import PASSWORD
 
 pytestmark = pytest.mark.browser
@@ -81,13 +79,8 @@ def world(site_app):
 
 @pytest.fixture(scope="module")
 def site_server(site_app, world):
-    server = make_server("127.0.0.1", _free_port(), site_app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    server.url = f"http://127.0.0.1:{server.server_port}"
-    yield server
-    server.shutdown()
-    thread.join(timeout=5)
+    with serve(site_app) as server:
+        yield server
 
 
 def _log_in(page, base, user):
