@@ -84,3 +84,20 @@ def clear(limit, *key):
     item = parse(limit)
     _with_storage(lambda strategy: strategy.clear(item, *key))
     _fallback.clear(item, *key)
+
+
+def forget_keys(fragments):
+    """Remove every counter whose key holds one of these fragments (keyed hashes of a person's
+    address, or their id): an erasure leaves no key naming them. Raises when Redis cannot be
+    reached, so that the caller can finish later; this process's own fallback counts go too."""
+    fragments = [f for f in fragments if f]
+    for store in (limiter.storage, _fallback.storage):
+        redis = getattr(store, "storage", None)
+        if hasattr(redis, "scan_iter"):  # Redis (the per-process fallback is memory)
+            for fragment in fragments:
+                for key in redis.scan_iter(match=f"*{fragment}*", count=500):
+                    redis.delete(key)
+        elif isinstance(redis, dict):
+            for table in (redis, getattr(store, "expirations", {})):
+                for key in [k for k in table if any(f in k for f in fragments)]:
+                    table.pop(key, None)
