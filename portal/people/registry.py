@@ -107,9 +107,16 @@ def _plain(value):
     return value
 
 
-def deletion_date(person, retention=catalog.AFTER_LAST_CONTACT):
-    """The day this person's data goes unless there is new contact (29 Feb becomes 28 Feb)."""
-    start = getattr(person, retention.after).date()
+def deletion_date(holder, retention=catalog.AFTER_LAST_CONTACT):
+    """The day data goes under a retention rule, counted from `holder`'s clock: a Person's last
+    contact (unless there is new contact), an e-mail's sending, an event's time. None while
+    the clock has not started (an e-mail not sent yet); 29 February becomes 28 February."""
+    start = getattr(holder, retention.after, None)
+    if start is None:
+        return None
+    start = start.date() if isinstance(start, datetime) else start
+    if retention.days:
+        return start + timedelta(days=retention.days)
     try:
         return start.replace(year=start.year + retention.years)
     except ValueError:
