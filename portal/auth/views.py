@@ -111,7 +111,7 @@ def end_session(session_id):
     if session_id == this_browser:
         return _logged_out()
     flash(_("That login has ended: the browser it was in is logged out."), "success")
-    return redirect(url_for("candidates.account", _anchor="category-login"))
+    return redirect(url_for("candidates.account", open="login", _anchor="category-login"))
 
 
 def _locale():

@@ -91,6 +91,8 @@ class Shown:
     delete_on: date | None    # where one date holds for the whole category
     held: list = field(default_factory=list)  # [(source label, [text])]
     recipients: list = field(default_factory=list)  # nobody yet: sharing is not built
+    lines: object = None      # a record: what its card lists
+    summary: str = ""         # a record: what it holds, in one short line
 
     @property
     def preview(self):
@@ -125,6 +127,7 @@ def account_page(person, this_session=None):
     records = [s for s in shown.values() if s.category.stage == catalog.RECORD]
     for record in records:
         record.lines = RECORD_LINES.get(record.category.key, _lines)(record, this_session)
+        record.summary = SUMMARIES.get(record.category.key, _newest)(record.lines)
     return groups, records
 
 
@@ -371,3 +374,35 @@ def _login(record, this_session=None):
 
 RECORD_LINES = {"bookings": _bookings, "consents": _consents, "login": _login,
                 "messages": _messages, "audit": _audit}
+
+
+# --- What a folded record says in one line ------------------------------------------------------
+
+def _newest(lines):
+    newest = lines[0] if lines else None
+    return " · ".join(t for t in (newest and format_when(newest.when, "datetime"),
+                                  newest and newest.text) if t) if newest else ""
+
+
+def _booking_summary(lines):
+    upcoming = sum(1 for b in lines if b.upcoming)
+    return str(_l("Coming up: %(upcoming)s · Earlier: %(earlier)s", upcoming=upcoming,
+                  earlier=len(lines) - upcoming))
+
+
+def _consent_summary(lines):
+    """The decision in force per purpose (the newest)."""
+    latest = {}
+    for line in lines:
+        latest.setdefault(str(line.purpose), line.given)
+    return ", ".join(f"{purpose}: {_l('Given') if given else _l('Withdrawn')}"
+                     for purpose, given in latest.items())
+
+
+def _login_summary(login):
+    alive = sum(1 for s in login.sessions if s.alive)
+    return " · ".join([a.email for a in login.accounts]
+                      + [str(_l("Browsers logged in: %(n)s", n=alive))])
+
+
+SUMMARIES = {"bookings": _booking_summary, "consents": _consent_summary, "login": _login_summary}

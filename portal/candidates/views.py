@@ -1,5 +1,5 @@
 """The candidate's own pages: the overview of what we hold, and the profile edited in place."""
-from flask import Blueprint, abort, flash, redirect, url_for
+from flask import Blueprint, abort, flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -49,7 +49,7 @@ def account():
     this_browser = getattr(getattr(current_user, "login_session", None), "id", None)
     groups, records = overview.account_page(person, this_browser)
     return render("candidates/account.html", person=person, groups=groups, records=records,
-                  sources=overview.SOURCES)
+                  sources=overview.SOURCES, open=request.args.get("open"))
 
 
 def _contact_page(person, mode, form=None, status=200, saved=None):
