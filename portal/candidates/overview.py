@@ -146,7 +146,7 @@ def _shown(person, category, found, consented, models):
     shown = Shown(category, entries, [(catalog.LEGAL_BASES[b], [p.label for p in purposes])
                                       for b, purposes in bases],
                   category.retention, delete_on)
-    for entry in entries:
+    for entry in entries if category.stage != catalog.RECORD else ():  # records: own lines
         text = _text(entry, category, models[entry.model])
         if text:
             label = SOURCES.get(entry.source, entry.source)
