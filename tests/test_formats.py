@@ -167,9 +167,10 @@ def test_country_names_in_both_languages(app):
 def test_account_shows_the_country_by_name(client, login_as):
     login_as("candidate", person=make_person(country="SE"))
     page = client.get("/account").get_data(as_text=True)
-    assert "<li>Sverige</li>" in page and "<li>SE</li>" not in page
+    # The address is one line: street · postal code · place · country.
+    assert "· Oslo · Sverige</li>" in page and "· SE</li>" not in page
     client.post("/language", data={"lang": "en"})
-    assert "<li>Sweden</li>" in client.get("/account").get_data(as_text=True)
+    assert "· Oslo · Sweden</li>" in client.get("/account").get_data(as_text=True)
 
 
 def test_staff_queue_shows_a_differently_typed_country_by_name(client, free_slot, login_as, outbox):
