@@ -190,7 +190,7 @@ CATEGORIES = (
               "PendingBooking.kind", "PendingBooking.meeting_place", "PendingBooking.created_at",
               "PendingBooking.expires_at", "CodeQuota.window_start", "CodeQuota.count"),
              ("service_delivery",), UNTIL_PROVEN, False, source="portal"),
-    Category("messages", _l("E-mails we sent you"), RECORD,
+    Category("messages", _l("E-mails about you"), RECORD,
              ("Outbox.to", "Outbox.subject", "Outbox.body_text", "Outbox.body_html",
               "Outbox.attachments", "Outbox.created_at", "Outbox.sent_at"),
              ("service_delivery",), AFTER_SENDING, False, source="portal"),

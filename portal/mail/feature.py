@@ -1,7 +1,7 @@
 """What e-mail brings: the outbox, and its relay and clean-up every minute and every night."""
 from jobs.mail import prune_outbox, relay_outbox
-from portal.mail import limits, models
-from portal.people.holdings import RedisKeys, Rows
+from portal.mail import backends, limits, models
+from portal.people.holdings import Folder, RedisKeys, Rows
 from portal.ratelimit import keyed_hash
 
 __all__ = ["models", "cron", "personal_data"]  # what this feature declares
@@ -15,4 +15,6 @@ personal_data = (
          source="portal"),
     RedisKeys("e-mails counted per address", lambda s: [
         keyed_hash("mail-to", limits.recipient_key(e)) for e in s.emails]),
+    Folder("development outbox", lambda s: backends.forget(
+        s.emails | s.phones | ({s.person.name} if s.person is not None else set()))),
 )

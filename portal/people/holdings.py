@@ -104,6 +104,14 @@ class RedisKeys:
 
 
 @dataclass(frozen=True)
+class Folder:
+    """Files outside the database and the document store that may name a subject (the
+    development outbox): `forget(subject)` removes what names them, after commit."""
+    name: str
+    forget: Callable
+
+
+@dataclass(frozen=True)
 class NoPersonalData:
     """A model that holds nothing about a data subject, and why."""
     model: type

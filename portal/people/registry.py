@@ -21,7 +21,7 @@ from flask_babel import lazy_gettext as _l
 from portal import catalog, features, storage
 from portal.audit.actions import record
 from portal.db import db, utcnow
-from portal.people.holdings import DELETE, Files, NoPersonalData, RedisKeys, Rows, Subject
+from portal.people.holdings import DELETE, Files, Folder, NoPersonalData, RedisKeys, Rows, Subject
 from portal.people.models import Person, Tombstone
 from portal.private_files import open_private, private_dir
 from portal.ratelimit import forget_keys, keyed_hash
@@ -304,9 +304,12 @@ def _scoped(holding, subject, created_before):
     return query
 
 
-def _after_commit_cleanup(tombstone, files, fragments):
+def _after_commit_cleanup(tombstone, subject, files, fragments):
     for storage_id in files:
         storage.delete(storage_id)  # a file already missing is no error
+    for holding in declarations():
+        if isinstance(holding, Folder):
+            holding.forget(subject)
     if fragments and _forget(fragments):
         Tombstone.update(redis_pending="").where(Tombstone.id == tombstone.id).execute()
     _checkpoint()
@@ -343,7 +346,7 @@ def erase_person(person, reason, confirm=True):
             queue_email(address, _l("Your data has been erased"), "people/email/erased",
                         locale=locale, forget_after_send=True, tombstone=tombstone)
         _append_to_log(tombstone)
-        db.after_commit(lambda: _after_commit_cleanup(tombstone, files, fragments))
+        db.after_commit(lambda: _after_commit_cleanup(tombstone, subject, files, fragments))
     return tombstone
 
 
