@@ -420,3 +420,13 @@ def test_a_reference_is_found_by_their_address_or_number(db):
     assert [g.category.key for g in groups] == ["named_as_reference"]
     assert groups[0].items[0].fields["name"] == "Ref Erance"
     assert not registry.holds_anything(registry.subject_for_address("nobody@example.no"))
+
+
+def test_the_command_line_erases_and_answers_did_you_erase_me(full_person, runner):
+    person, _, _ = full_person
+    assert "no erasure" in runner.invoke(args=["people", "was-erased", "--email", EMAIL]).output
+    result = runner.invoke(args=["people", "erase", "--email", EMAIL.upper(), "--reason", "request 3"])
+    assert result.exit_code == 0 and "tombstone" in result.output
+    again = runner.invoke(args=["people", "erase", "--email", EMAIL, "--reason", "request 3"])
+    assert again.exit_code != 0 and "erased already" in again.output
+    assert "(request 3)" in runner.invoke(args=["people", "was-erased", "--email", EMAIL]).output
