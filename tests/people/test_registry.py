@@ -256,6 +256,7 @@ def test_erasure_leaves_nothing_but_the_tombstone_and_the_log(app, client, full_
     assert len(naming) == 1 and "Subject: Dine opplysninger er slettet" in naming[0]
     assert NAME not in naming[0]
     assert Outbox.select().where(Outbox.forget_after_send).get().to == ""
+    assert client.get("/account").status_code in (302, 303)  # the browser's session ended
     assert client.post("/login", data={"email": EMAIL, "password": PASSWORD}).status_code == 200
     assert User.select().where(User.email == EMAIL).count() == 0
     assert registry.was_erased(EMAIL) == [tombstone]
