@@ -22,8 +22,8 @@ User, LoginSession, AccountToken = models.User, models.LoginSession, models.Acco
 def _users(subject):
     """The subject's logins: linked to their Person, or under one of their addresses."""
     condition = User.email.in_(sorted(subject.emails)) if subject.emails else None
-    if subject.person is not None:
-        linked = User.person == subject.person_id
+    if subject.person_ids:
+        linked = User.person.in_(subject.ids())
         condition = linked if condition is None else condition | linked
     return User.select(User.id).where(condition) if condition is not None else None
 

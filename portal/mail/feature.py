@@ -16,5 +16,5 @@ personal_data = (
     RedisKeys("e-mails counted per address", lambda s: [
         keyed_hash("mail-to", limits.recipient_key(e)) for e in s.emails]),
     Folder("development outbox", lambda s: backends.forget(
-        s.emails | s.phones | ({s.person.name} if s.person is not None else set()))),
+        s.emails | s.phones | s.names)),
 )

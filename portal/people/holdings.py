@@ -17,14 +17,21 @@ DELETE = "delete"
 
 @dataclass(frozen=True)
 class Subject:
-    """Whom a question is about: a Person (or None) and every address and number tied to them."""
+    """Whom a question is about: a Person (or None), or a set of people at once (an erasure in
+    batches), with every address and number tied to them."""
     person: object = None          # a Person, or None for someone we only know by address
     emails: frozenset = frozenset()  # lower-case
     phones: frozenset = frozenset()  # E.164
+    names: frozenset = frozenset()
+    person_ids: frozenset = None   # the people meant; by default the one Person's id
 
-    @property
-    def person_id(self):
-        return self.person.id if self.person is not None else None
+    def __post_init__(self):
+        if self.person_ids is None:
+            object.__setattr__(self, "person_ids", frozenset(
+                {self.person.id} if self.person is not None else ()))
+
+    def ids(self):
+        return sorted(self.person_ids)
 
 
 @dataclass(frozen=True)
@@ -66,8 +73,8 @@ class Rows:
     def condition(self, subject):
         """The peewee condition selecting this subject's rows, or None when there are none."""
         model, parts = self.model, []
-        if self.person and subject.person is not None:
-            parts.append(getattr(model, self.person) == subject.person_id)
+        if self.person and subject.person_ids:
+            parts.append(getattr(model, self.person).in_(subject.ids()))
         if self.email and subject.emails:
             parts.append(getattr(model, self.email).in_(sorted(subject.emails)))
         if self.phone and subject.phones:

@@ -52,10 +52,27 @@ def free_models():
 
 def subject_of(person):
     """A Person with every address and number tied to them (their login's address too)."""
+    return subjects_of([person])[person.id]
+
+
+def subjects_of(people):
+    """{person id: Subject} for many people, with one query for their logins' addresses."""
     from portal.auth.models import User  # auth's models point at people's: imported on use
-    emails = {person.email.lower()} | {u.email.lower() for u in
-                                       User.select(User.email).where(User.person == person.id)}
-    return Subject(person, frozenset(emails), frozenset({person.phone} - {""}))
+    logins = {}
+    for user in User.select(User.email, User.person).where(User.person.in_([p.id for p in people])):
+        logins.setdefault(user.person_id, set()).add(user.email.lower())
+    return {p.id: Subject(p, frozenset({p.email.lower()} | logins.get(p.id, set())),
+                          frozenset({p.phone} - {""}), frozenset({p.name} - {""}))
+            for p in people}
+
+
+def group(subjects):
+    """One Subject standing for several: set-based work over all of them at once."""
+    subjects = list(subjects)
+    return Subject(None, frozenset().union(*(s.emails for s in subjects)),
+                   frozenset().union(*(s.phones for s in subjects)),
+                   frozenset().union(*(s.names for s in subjects)),
+                   person_ids=frozenset().union(*(s.person_ids for s in subjects)))
 
 
 def subject_for_address(email, phone=""):
@@ -249,15 +266,16 @@ def erasure_log_path():
     return current_app.config["ERASURE_LOG_PATH"]
 
 
-def _append_to_log(tombstone):
-    """Append the tombstone to the erasure log outside the database, flushed to disk before
-    the erasure commits: a restored database cannot roll it back."""
-    line = json.dumps({"tombstone": tombstone.id, "at": tombstone.erased_at.isoformat(),
-                       "reason": tombstone.reason, "email_hash": tombstone.email_hash})
+def _append_to_log(tombstones):
+    """Append tombstones to the erasure log outside the database, flushed to disk before the
+    erasure commits: a restored database cannot roll it back."""
+    lines = b"".join(json.dumps({
+        "tombstone": t.id, "at": t.erased_at.isoformat(), "reason": t.reason,
+        "email_hash": t.email_hash}).encode() + b"\n" for t in tombstones)
     path = erasure_log_path()
     private_dir(os.path.dirname(path) or ".")
     with open_private(path, append=True) as f:
-        f.write(line.encode() + b"\n")
+        f.write(lines)
         f.flush()
         os.fsync(f.fileno())
 
@@ -290,10 +308,10 @@ def _delete_rows(subject, created_before=None):
     for holding in sorted(row_holdings(), key=lambda h: -order[h.model]):
         if holding.erase is not DELETE:
             continue
-        ids = [r.id for r in _scoped(holding, subject, created_before)]
-        if ids:
+        ids = [r.id for r in _scoped(holding, subject, created_before).select(holding.model.id)]
+        for start in range(0, len(ids), 500):
             counts[holding.name] = counts.get(holding.name, 0) + holding.model.delete().where(
-                holding.model.id.in_(ids)).execute()
+                holding.model.id.in_(ids[start:start + 500])).execute()
     return files, counts
 
 
@@ -304,14 +322,15 @@ def _scoped(holding, subject, created_before):
     return query
 
 
-def _after_commit_cleanup(tombstone, subject, files, fragments):
+def _after_commit_cleanup(tombstones, subject, files, fragments):
     for storage_id in files:
         storage.delete(storage_id)  # a file already missing is no error
     for holding in declarations():
         if isinstance(holding, Folder):
             holding.forget(subject)
     if fragments and _forget(fragments):
-        Tombstone.update(redis_pending="").where(Tombstone.id == tombstone.id).execute()
+        Tombstone.update(redis_pending="").where(
+            Tombstone.id.in_([t.id for t in tombstones])).execute()
     _checkpoint()
 
 
@@ -322,32 +341,58 @@ def _checkpoint():
         db.execute_sql("PRAGMA wal_checkpoint(TRUNCATE)")
 
 
-def erase_person(person, reason, confirm=True):
-    """Erase a person everywhere the registry knows, in one transaction; returns the Tombstone.
+def _present(person_ids):
+    """The people of these ids still here, locked until the transaction ends on PostgreSQL, so
+    that two erasures at once erase each person once (SQLite takes its write lock up front)."""
+    query = Person.select().where(Person.id.in_(sorted(person_ids))).order_by(Person.id)
+    if not db.obj.__class__.__name__.startswith("Sqlite"):
+        query = query.for_update()
+    return list(query)
 
-    Kept holdings (the audit trail) stay, for their reason and until their date. Files go
-    after commit; Redis keys too, or, when Redis is down, the tombstone keeps their keyed names
-    until `finish_erasures` removes them. The confirmation e-mail is the last one, and its
-    record loses the address once sent. Erasing someone already erased raises AlreadyErased.
+
+def erase_people(person_ids, reason, confirm=False):
+    """Erase many people at once, set-based, in one transaction; returns their Tombstones.
+
+    Every holding loses the rows of all of them in a few statements; kept holdings (the audit
+    trail) stay, for their reason and until their date. People already gone (erased by a run
+    at the same moment) are skipped. Files go after commit; Redis keys too, or, when Redis is
+    down, each tombstone keeps the keyed names of its person's keys until `finish_erasures`
+    removes them. With `confirm`, each person gets a confirmation, the last e-mail, whose
+    record loses the address once sent.
     """
     from portal.mail.actions import queue_email  # mail's models point at people's
-    subject = subject_of(person)
-    address, locale = person.email, person.locale
-    fragments = _redis_fragments(subject)
     with db.atomic():
-        if not Person.select().where(Person.id == person.id).exists():
-            raise AlreadyErased(Tombstone.get_or_none(Tombstone.email_hash == _email_hash(address)))
-        files, counts = _delete_rows(subject)
-        tombstone = Tombstone.create(reason=reason[:200], email_hash=_email_hash(address),
-                                     redis_pending=json.dumps(fragments) if fragments else "")
-        record("person.erased", person=person.id, tombstone=tombstone.id, reason=reason,
-               rows=sum(counts.values()), files=len(files))
-        if confirm:
-            queue_email(address, _l("Your data has been erased"), "people/email/erased",
-                        locale=locale, forget_after_send=True, tombstone=tombstone)
-        _append_to_log(tombstone)
-        db.after_commit(lambda: _after_commit_cleanup(tombstone, subject, files, fragments))
-    return tombstone
+        present = _present(person_ids)
+        if not present:
+            return []
+        subjects = subjects_of(present)
+        everyone = group(subjects.values())
+        files, counts = _delete_rows(everyone)
+        tombstones = []
+        for person in present:
+            fragments = _redis_fragments(subjects[person.id])
+            tombstone = Tombstone.create(reason=reason[:200], email_hash=_email_hash(person.email),
+                                         redis_pending=json.dumps(fragments) if fragments else "")
+            record("person.erased", person=person.id, tombstone=tombstone.id, reason=reason,
+                   batch=len(present))
+            if confirm:
+                queue_email(person.email, _l("Your data has been erased"), "people/email/erased",
+                            locale=person.locale, forget_after_send=True, tombstone=tombstone)
+            tombstones.append(tombstone)
+        _append_to_log(tombstones)
+        fragments = _redis_fragments(everyone)
+        db.after_commit(lambda: _after_commit_cleanup(tombstones, everyone, files, fragments))
+    return tombstones
+
+
+def erase_person(person, reason, confirm=True):
+    """Erase one person everywhere the registry knows (`erase_people` for one); returns the
+    Tombstone. Erasing someone already erased raises AlreadyErased, naming the tombstone."""
+    tombstones = erase_people([person.id], reason, confirm=confirm)
+    if not tombstones:
+        raise AlreadyErased(Tombstone.select().where(
+            Tombstone.email_hash == _email_hash(person.email)).order_by(Tombstone.id).first())
+    return tombstones[0]
 
 
 def finish_erasures():
