@@ -42,6 +42,22 @@ class Keep:
 
 
 @dataclass(frozen=True)
+class Expiry:
+    """When rows of a holding go by themselves: the catalog `rule` (its period, from its
+    column `after`, or `column` where the model names it otherwise), and `also`, a condition of
+    rows that are done whatever their age (a used code). `subject` marks the holding whose
+    expiry erases the whole data subject through the registry (a Person: three years)."""
+    rule: object
+    column: str = None
+    also: Callable = None
+    subject: bool = False
+
+    @property
+    def clock(self):
+        return self.column or self.rule.after
+
+
+@dataclass(frozen=True)
 class Rows:
     """Rows of `model` about a subject, found by the columns named here.
 
@@ -65,6 +81,7 @@ class Rows:
     source: str = "person"         # who gave it: person, staff, booking, portal, candidate
     created: str = "created_at"    # when a row was made: replaying an erasure spares later rows
     subject_kind: str = "candidate"  # whom the rows are about: candidate, reference
+    expires: Expiry = None         # when rows go by themselves (portal/retention)
 
     @property
     def name(self):

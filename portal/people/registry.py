@@ -20,9 +20,10 @@ from flask_babel import lazy_gettext as _l
 
 from portal import catalog, features, storage
 from portal.audit.actions import record
-from portal.db import db, utcnow
+from portal.db import db, oslo_date, utcnow
+from portal.people.contact import contact
 from portal.people.holdings import DELETE, Files, Folder, NoPersonalData, RedisKeys, Rows, Subject
-from portal.people.models import Person, Tombstone
+from portal.people.models import PendingFileDeletion, Person, Tombstone
 from portal.private_files import open_private, private_dir
 from portal.ratelimit import forget_keys, keyed_hash
 
@@ -125,12 +126,10 @@ def _plain(value):
 
 
 def deletion_date(person, retention=catalog.AFTER_LAST_CONTACT):
-    """The day this person's data goes unless there is new contact (29 Feb becomes 28 Feb)."""
-    start = getattr(person, retention.after).date()
-    try:
-        return start.replace(year=start.year + retention.years)
-    except ValueError:
-        return start.replace(year=start.year + retention.years, day=28)
+    """The last day this person's data is kept unless there is new contact: the Oslo date of
+    the last contact, `retention.years` later (29 February becomes 28 February). It is erased
+    the day after."""
+    return catalog.last_day(retention, oslo_date(getattr(person, retention.after)))
 
 
 def _items(holding, row):
@@ -242,7 +241,7 @@ def rectify(person, changes, by, row=None):
         record("person.rectified", person=person, model=holding.name, row=row.id,
                fields=sorted(changed), by=by)
         if by == "person":
-            person.touch()
+            contact(person, "own_change")
         for pass_on in PASS_ON:
             pass_on(person, row, changed, by)
     return changed
@@ -322,9 +321,25 @@ def _scoped(holding, subject, created_before):
     return query
 
 
-def _after_commit_cleanup(tombstones, subject, files, fragments):
-    for storage_id in files:
+def _remove_files(storage_ids):
+    """Remove stored files whose rows are gone, then their pending records (a crash in between
+    leaves the records, and the next run removes the files)."""
+    for storage_id in storage_ids:
         storage.delete(storage_id)  # a file already missing is no error
+    for start in range(0, len(storage_ids), 500):
+        PendingFileDeletion.delete().where(
+            PendingFileDeletion.storage_id.in_(storage_ids[start:start + 500])).execute()
+
+
+def _queue_file_removal(storage_ids):
+    """Record, in the transaction that deletes the rows, the files to remove after commit."""
+    for start in range(0, len(storage_ids), 500):
+        PendingFileDeletion.insert_many(
+            [{"storage_id": s} for s in storage_ids[start:start + 500]]).on_conflict_ignore().execute()
+
+
+def _after_commit_cleanup(tombstones, subject, files, fragments):
+    _remove_files(files)
     for holding in declarations():
         if isinstance(holding, Folder):
             holding.forget(subject)
@@ -368,6 +383,7 @@ def erase_people(person_ids, reason, confirm=False):
         subjects = subjects_of(present)
         everyone = group(subjects.values())
         files, counts = _delete_rows(everyone)
+        _queue_file_removal(files)
         tombstones = []
         for person in present:
             fragments = _redis_fragments(subjects[person.id])
@@ -396,7 +412,9 @@ def erase_person(person, reason, confirm=True):
 
 
 def finish_erasures():
-    """Remove the Redis keys of erasures made while Redis was down; returns how many finished."""
+    """Finish what erasures left after commit: files of rows already gone (a crash between
+    commit and removal) and Redis keys (Redis was down). Returns how many tombstones finished."""
+    _remove_files([p.storage_id for p in PendingFileDeletion.select()])
     done = 0
     for tombstone in Tombstone.select().where(Tombstone.redis_pending != ""):
         if _forget(json.loads(tombstone.redis_pending)):
@@ -431,10 +449,11 @@ def replay_erasures():
             if _email_hash(person.email) == entry["email_hash"]:
                 with db.atomic():
                     files, counts = _delete_rows(subject_of(person), created_before=at)
+                    _queue_file_removal(files)
                     record("person.erased", person=person.id, tombstone=entry["tombstone"],
                            reason=f"replay of erasure {entry['tombstone']}",
                            rows=sum(counts.values()), files=len(files))
-                    db.after_commit(lambda f=files: [storage.delete(s) for s in f])
+                    db.after_commit(lambda f=files: _remove_files(f))
                 people += 1
                 rows += sum(counts.values())
         rows += _replay_by_address(entry, at)
