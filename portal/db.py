@@ -1,6 +1,7 @@
 """The deferred peewee database and the base model; portal/schema.py knows every model."""
 from datetime import UTC, datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from peewee import DatabaseProxy, Model, PostgresqlDatabase, SqliteDatabase
 from playhouse.db_url import parse
@@ -14,9 +15,22 @@ SQLITE_PRAGMAS = {"journal_mode": "wal", "foreign_keys": 1, "busy_timeout": 5000
                   "secure_delete": 1}
 
 
+OSLO = ZoneInfo("Europe/Oslo")
+
+
 def utcnow():
     """Now in UTC, naive: the database stores UTC and Babel shows Europe/Oslo."""
     return datetime.now(UTC).replace(tzinfo=None)
+
+
+def oslo_date(stored):
+    """The Oslo calendar date of a stored (naive UTC) time."""
+    return stored.replace(tzinfo=UTC).astimezone(OSLO).date()
+
+
+def oslo_midnight(day):
+    """The start of an Oslo calendar date, as a stored (naive UTC) time."""
+    return datetime.combine(day, datetime.min.time(), OSLO).astimezone(UTC).replace(tzinfo=None)
 
 
 class BaseModel(Model):

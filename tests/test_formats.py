@@ -88,14 +88,14 @@ def test_account_and_profile_dates_read_as_in_europe(client, login_as):
     login_as("candidate", person=person)
     client.post("/language", data={"lang": "en"})
     account = client.get("/account").get_data(as_text=True)
-    assert "Deleted on 25 November 2029" in account
+    assert "We keep it until 25 November 2029" in account
     assert "1 August 2019" in account and "30 June 2025" in account
     profile = client.get("/account/profile").get_data(as_text=True)
     assert "1 August 2019" in profile
     for page in (account, profile):
         assert not AMERICAN.search(page), AMERICAN.search(page)
     client.post("/language", data={"lang": "nb"})
-    assert "Slettes 25. november 2029" in client.get("/account").get_data(as_text=True)
+    assert "til og med 25. november 2029" in client.get("/account").get_data(as_text=True)
 
 
 def test_documents_list_reads_as_in_europe(client, login_as):

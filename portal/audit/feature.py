@@ -13,7 +13,7 @@ __all__ = ["models", "personal_data"]  # what this feature declares
 # would break the chain that proves it was not tampered with) for its own five years.
 personal_data = (
     Rows(models.AuditEvent, category="audit", reach=lambda s: (
-        models.AuditEvent.person_id == s.person_id) if s.person is not None else None,
+        models.AuditEvent.person_id.in_(s.ids())) if s.person_ids else None,
          whole_row=True, source="portal", created="at",
          erase=Keep(_l("Accountability (GDPR art. 5(2)): the log shows how your data was handled. "
                     "It holds ids and dates, no name, address or other details."),

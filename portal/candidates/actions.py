@@ -27,6 +27,7 @@ from portal.candidates.models import (
 )
 from portal.db import db
 from portal.people import registry
+from portal.people.contact import contact
 from portal.people.models import Person
 from portal.web.formats import format_when
 
@@ -187,15 +188,14 @@ def save_row(person, section, form, row=None):
         return row
     with db.atomic():
         row = section.model.create(person=person.id, **values)
-        person.touch()
+        contact(person, "own_change")
         record("profile.updated", person=person, section=section.key, row=row.id,
                change="created")
     return row
 
 
 def delete_row(person, section, row):
-    """Delete one row of a list section; audited. Deleting data is no new contact: the
-    retention clock is left as it is."""
+    """Delete one row of a list section; audited (deleting is never contact)."""
     with db.atomic():
         section.model.delete().where((section.model.id == row.id)
                                      & (section.model.person == person.id)).execute()

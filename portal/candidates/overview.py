@@ -9,7 +9,6 @@ consents, logins, e-mails, ...) that holds anything.
 """
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from types import SimpleNamespace
 
 from flask_babel import lazy_gettext as _l
 from peewee import DateField, DateTimeField
@@ -17,7 +16,7 @@ from peewee import DateField, DateTimeField
 from portal import catalog
 from portal.booking.models import KIND_LABELS, PLACE_LABELS, STATUS_LABELS, Consultant
 from portal.candidates.actions import display_value, form_field
-from portal.db import utcnow
+from portal.db import oslo_date, utcnow
 from portal.people import registry
 from portal.web.formats import country_name, format_when
 
@@ -63,6 +62,7 @@ ACTIONS = {
     "document.downloaded_by_staff": _l("Document read by our staff"),
     "consent.given": _l("Consent given"),
     "consent.withdrawn": _l("Consent withdrawn"),
+    "retention.kept": _l("You asked us to keep your data"),
 }
 
 
@@ -236,10 +236,12 @@ class Line:
 
 
 def _delete_on(record, entry):
-    """The date an entry goes, where the rule counts from the entry's own time."""
+    """The last day an entry is kept, where the rule counts from the entry's own time (None
+    while that has not come: an e-mail not sent yet)."""
     if record.retention is catalog.AFTER_LAST_CONTACT:
         return None  # the card says the one date for them all
-    return registry.deletion_date(SimpleNamespace(**entry.values), record.retention)
+    start = entry.values.get(record.retention.after)
+    return catalog.last_day(record.retention, oslo_date(start)) if start else None
 
 
 def _when(entry, record):
@@ -269,13 +271,19 @@ def _record_text(entry, record):
 
 
 def _messages(record, this_session=None):
-    """E-mails: subject, address and when sent (their text is deleted when sent)."""
+    """E-mails: subject, address and when sent (their text is deleted when sent); notices
+    before a deletion: the date they named."""
     waiting = _l("not sent yet")
-    lines = [Line(e.sent_at or e.created_at,
-                  f"{e.subject} · {e.to}" + ("" if e.sent_at else f" ({waiting})"),
-                  SOURCES.get(e.source, e.source), _delete_on(record, e))
-             for e in record.entries]
-    return sorted(lines, key=lambda line: line.when, reverse=True)
+    lines = []
+    for e in record.entries:
+        if e.model == "RetentionNotice":
+            text = str(_l("Notice: your data is due to be deleted on %(date)s",
+                          date=format_when(e.deadline, "date")))
+        else:
+            text = f"{e.subject} · {e.to}" + ("" if e.sent_at else f" ({waiting})")
+        lines.append(Line(e.sent_at or e.values.get("created_at"), text,
+                          SOURCES.get(e.source, e.source), _delete_on(record, e)))
+    return sorted(lines, key=lambda line: line.when or datetime.min, reverse=True)
 
 
 def _audit(record, this_session=None):

@@ -161,4 +161,4 @@ def test_the_candidate_profile_is_not_collected_yet_at_the_booking_stage(client,
     assert "Ikke samlet inn ennå" in page
     person = Person.get_by_id(booked.person_id)
     assert person.name in page and person.phone in page
-    assert datetime.now().year + 3 <= int(re.search(r"Slettes \d+\. \w+ (\d{4})", page).group(1))
+    assert datetime.now().year + 3 <= int(re.search(r"til og med \d+\. \w+ (\d{4})", page).group(1))

@@ -138,8 +138,11 @@ def test_personal_facts_are_saved_and_shown_on_the_overview(client, candidate):
 def test_deletion_date_handles_29_february():
     person = Person(last_contact_at=datetime(2024, 2, 29, 12, 0))
     assert deletion_date(person) == date(2027, 2, 28)
-    person = Person(last_contact_at=datetime(2025, 6, 30, 23, 59))
+    # Counted from the Oslo date of the contact: 23:59 UTC on 30 June is 1 July in Oslo.
+    person = Person(last_contact_at=datetime(2025, 6, 30, 21, 59))
     assert deletion_date(person) == date(2028, 6, 30)
+    person = Person(last_contact_at=datetime(2025, 6, 30, 23, 59))
+    assert deletion_date(person) == date(2028, 7, 1)
 
 
 def test_give_and_withdraw_consent_with_history(client, candidate):
