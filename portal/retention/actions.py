@@ -33,8 +33,6 @@ from portal.people.models import Person
 from portal.retention.models import RetentionNotice, RetentionRun
 from portal.web.links import external_url
 
-BATCH = 500  # people erased per transaction
-
 
 def today_in_oslo(now=None):
     return oslo_date(now or utcnow())
@@ -110,8 +108,8 @@ def expire_rows(pace, now=None):
         with db.atomic():
             ids = [r.id for r in _due_rows(holding, now)]
             deleted = 0
-            for start in range(0, len(ids), BATCH):
-                deleted += model.delete().where(model.id.in_(ids[start:start + BATCH])).execute()
+            for start in range(0, len(ids), 500):
+                deleted += model.delete().where(model.id.in_(ids[start:start + 500])).execute()
         if deleted:
             key = f"{holding.expires.rule.key}:{holding.name}"
             counts[key] = counts.get(key, 0) + deleted
@@ -120,14 +118,14 @@ def expire_rows(pace, now=None):
 
 def erase_due_people(today, errors):
     """Erase everyone due on `today` in batches; returns how many were erased."""
-    erased = 0
+    erased, batch = 0, current_app.config["RETENTION_BATCH"]
     ids = due_people(today)
     reason = f"retention: {catalog.AFTER_LAST_CONTACT.key}"
-    for start in range(0, len(ids), BATCH):
+    for start in range(0, len(ids), batch):
         try:
-            erased += len(registry.erase_people(ids[start:start + BATCH], reason))
+            erased += len(registry.erase_people(ids[start:start + batch], reason))
         except Exception as exc:  # noqa: BLE001 - reported in the run; the next batch goes on
-            errors.append(f"erasure batch {start // BATCH + 1}: {type(exc).__name__}")
+            errors.append(f"erasure batch {start // batch + 1}: {type(exc).__name__}")
     return erased
 
 
