@@ -17,6 +17,7 @@ names of earlier versions, which the build folder keeps.
 """
 import hashlib
 import os
+import re
 from pathlib import Path, PurePosixPath
 
 from whitenoise import WhiteNoise
@@ -28,7 +29,9 @@ from portal.private_files import private_dir
 IMMUTABLE = "public, max-age=31536000, immutable"
 PLAIN_MAX_AGE = 60  # seconds, for the unhashed names
 HASH_LENGTH = 16    # hex digits of SHA-256
-# Headers the pages get from portal/web/errors.py that matter for a file opened on its own.
+BUILT_NAME = re.compile(rf"\.[0-9a-f]{{{HASH_LENGTH}}}(\.[^./]+)?(\.br|\.gz)?$")
+TEMPORARY = re.compile(r"^\.(.+)\.\d+\.[0-9a-f]{8}$")  # a write in progress, or one a crash left
+# Like the pages' nosniff (portal/web/errors.py); and no other site may embed the files.
 FILE_HEADERS = {"X-Content-Type-Options": "nosniff", "Cross-Origin-Resource-Policy": "same-origin"}
 
 
@@ -41,7 +44,7 @@ def hashed_name(name, data):
 
 def _write(path, data):
     """Write a file under a temporary name and rename it into place (never seen half-written)."""
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.{os.urandom(4).hex()}")
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.{os.urandom(4).hex()}")  # see TEMPORARY
     tmp.write_bytes(data)
     os.replace(tmp, path)
 
@@ -72,12 +75,25 @@ def build(source, target):
     return manifest
 
 
+def _only_built_files(target):
+    """Refuse a STATIC_BUILD_DIR that holds anything but built files: all of it is public."""
+    def built(name):
+        temporary = TEMPORARY.match(name)
+        return BUILT_NAME.search(temporary.group(1) if temporary else name)
+
+    strays = [p for p in target.rglob("*") if p.is_file() and not built(p.name)]
+    if strays:
+        raise RuntimeError(f"STATIC_BUILD_DIR ({target}) is served to everyone, and holds files the "
+                           f"portal did not build there, e.g. {strays[0].name}: point it at a "
+                           f"folder of its own")
+
+
 def init_app(app):
     """Build the hashed files, make url_for('static') name them, and serve them with WhiteNoise."""
     source = Path(app.static_folder)
     target = Path(app.config["STATIC_BUILD_DIR"])
     manifest = build(source, target)
-    app.extensions["static_files"] = manifest
+    _only_built_files(target)
 
     @app.url_defaults
     def hashed_static_url(endpoint, values):

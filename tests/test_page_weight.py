@@ -208,3 +208,14 @@ def test_a_changed_static_file_gets_a_new_url_and_the_old_one_still_works(tmp_pa
     assert gzip.decompress(packed.get_data()) == css.read_bytes()
     assert packed.headers["Cache-Control"] == static_files.IMMUTABLE
 
+
+
+def test_a_build_folder_holding_other_files_is_refused(tmp_path):
+    # Everything in STATIC_BUILD_DIR is public: pointed at instance/ it would serve the secrets.
+    source, instance = tmp_path / "static", tmp_path / "instance"
+    source.mkdir()
+    (source / "site.css").write_text("body { color: black; }")
+    assert _static_app(source, instance)
+    (instance / "secret_key").write_text("not for the web")
+    with pytest.raises(RuntimeError, match="STATIC_BUILD_DIR"):
+        _static_app(source, instance)
