@@ -13,7 +13,8 @@ POLICY_VERSION = "2021-02-20"
 
 BOOKING = "booking"      # online booking of the first conversation, meeting or interview
 CANDIDATE = "candidate"  # after a CV is sent or a meeting is held
-STAGES = (BOOKING, CANDIDATE)
+RECORD = "record"        # what the portal notes about its dealings with a person, at any stage
+STAGES = (BOOKING, CANDIDATE, RECORD)
 
 CONSENT = "consent"
 CONTRACT = "contract"
@@ -58,6 +59,7 @@ class Retention:
     years: int
     after: str  # what the clock starts from
     label: str
+    days: int = 0  # short-lived data: kept this many days after `after` instead of years
 
 
 AFTER_LAST_CONTACT = Retention(
@@ -66,7 +68,18 @@ AFTER_LAST_CONTACT = Retention(
 AFTER_AGREEMENT_END = Retention(
     "after_agreement_end", 10, "agreement_ended_on",
     _l("Ten years after the customer agreement ended"))
-RETENTION_RULES = {r.key: r for r in (AFTER_LAST_CONTACT, AFTER_AGREEMENT_END)}
+UNTIL_PROVEN = Retention(
+    "until_proven", 0, "created_at",
+    _l("Until the code is given or has expired, and at most one day"), days=1)
+AFTER_SENDING = Retention(
+    "after_sending", 0, "sent_at",
+    _l("Who an e-mail went to and when: 30 days after it was sent; its text is deleted when it is sent"),
+    days=30)
+AUDIT_TRAIL = Retention(
+    "audit_trail", 5, "at",
+    _l("Five years after the event, as proof of how your data was handled"))
+RETENTION_RULES = {r.key: r for r in (AFTER_LAST_CONTACT, AFTER_AGREEMENT_END, UNTIL_PROVEN,
+                                      AFTER_SENDING, AUDIT_TRAIL)}
 
 
 @dataclass(frozen=True)
@@ -154,6 +167,39 @@ CATEGORIES = (
     Category("job_specific", _l("Other information relevant to a specific job"), CANDIDATE,
              ("JobNote.job", "JobNote.text"),
              ("service_delivery",), AFTER_LAST_CONTACT, False),
+    # Records of our dealings with the person, at any stage: what the portal itself notes.
+    Category("bookings", _l("Bookings and meetings"), RECORD,
+             ("Booking.starts_at", "Booking.ends_at", "Booking.kind", "Booking.place",
+              "Booking.status", "Booking.consultant", "Booking.locale", "Booking.moved_to",
+              "Booking.reminder_sent_at"),
+             ("service_delivery", "business_processes", "statistics"), AFTER_LAST_CONTACT, False,
+             source="booking"),
+    Category("consents", _l("Your consents and withdrawals"), RECORD,
+             ("Consent.purpose", "Consent.given", "Consent.policy_version", "Consent.at",
+              "Consent.how"),
+             ("internal_administration",), AFTER_LAST_CONTACT, False),
+    Category("login", _l("Your account and logins"), RECORD,
+             ("User.email", "User.role", "User.active", "User.created_at", "User.last_login_at",
+              "LoginSession.created_at", "LoginSession.last_seen_at", "LoginSession.fresh_at",
+              "AccountToken.purpose", "AccountToken.email", "AccountToken.name",
+              "AccountToken.created_at", "AccountToken.expires_at", "AccountToken.used_at"),
+             ("service_delivery",), AFTER_LAST_CONTACT, False, source="portal"),
+    Category("codes", _l("Codes and bookings waiting for a code"), RECORD,
+             ("Challenge.email", "Challenge.purpose", "Challenge.created_at",
+              "Challenge.expires_at", "Challenge.used_at", "PendingBooking.slot",
+              "PendingBooking.kind", "PendingBooking.meeting_place", "PendingBooking.created_at",
+              "PendingBooking.expires_at", "CodeQuota.window_start", "CodeQuota.count"),
+             ("service_delivery",), UNTIL_PROVEN, False, source="portal"),
+    Category("messages", _l("E-mails about you"), RECORD,
+             ("Outbox.to", "Outbox.subject", "Outbox.body_text", "Outbox.body_html",
+              "Outbox.attachments", "Outbox.created_at", "Outbox.sent_at"),
+             ("service_delivery",), AFTER_SENDING, False, source="portal"),
+    Category("named_as_reference", _l("Named as a reference by a candidate"), RECORD,
+             ("Reference.name", "Reference.relation", "Reference.email", "Reference.phone"),
+             ("service_delivery",), AFTER_LAST_CONTACT, False, source="candidate"),
+    Category("audit", _l("Log of what was done with your data"), RECORD,
+             ("AuditEvent.at", "AuditEvent.action", "AuditEvent.actor_role", "AuditEvent.details"),
+             ("internal_administration",), AUDIT_TRAIL, False, source="portal"),
 )
 
 # Columns of personal-data models that are bookkeeping, not personal data about the person.
@@ -172,18 +218,24 @@ NOT_PERSONAL = frozenset({
     # A Document row is catalogued by its kind ("Document.cv", ...); these columns describe the file.
     "Document.id", "Document.person", "Document.kind", "Document.storage_id", "Document.filename",
     "Document.content_type", "Document.size", "Document.uploaded_at",
-    "Booking.id", "Booking.person", "Booking.consultant", "Booking.starts_at", "Booking.ends_at",
-    "Booking.kind", "Booking.place", "Booking.status", "Booking.locale", "Booking.moved_to",
-    "Booking.created_at", "Booking.updated_at", "Booking.reminder_sent_at",
+    "Booking.id", "Booking.person", "Booking.created_at", "Booking.updated_at",
     "Booking.calendar_uid", "Booking.sequence",  # the calendar event: a random UID and a count
-    # A booking waiting for its code: the time asked for, the code's challenge, a keyed hash
-    # of the IP address (for the per-IP limit), timestamps.
-    "PendingBooking.id", "PendingBooking.token", "PendingBooking.challenge", "PendingBooking.slot",
-    "PendingBooking.kind", "PendingBooking.meeting_place", "PendingBooking.locale",
-    "PendingBooking.ip_key", "PendingBooking.proven_at", "PendingBooking.created_at",
-    "PendingBooking.expires_at",
-    "Challenge.id", "Challenge.token", "Challenge.purpose", "Challenge.code_hash",
-    "Challenge.tries", "Challenge.created_at", "Challenge.expires_at", "Challenge.used_at",
+    # A booking waiting for its code: its random name in the session, the code's challenge, a
+    # keyed hash of the IP address (for the per-IP limit), when the code was given.
+    "PendingBooking.id", "PendingBooking.token", "PendingBooking.challenge",
+    "PendingBooking.locale", "PendingBooking.ip_key", "PendingBooking.proven_at",
+    "Challenge.id", "Challenge.token", "Challenge.code_hash", "Challenge.tries",
+    # Hourly code counts per mailbox: named by a keyed hash of the address.
+    "CodeQuota.id", "CodeQuota.address_key",
+    # Logins: ids, links, and the hashes of passwords and tokens (secrets, never exported).
+    "User.id", "User.person", "User.password_hash",
+    "LoginSession.id", "LoginSession.user", "LoginSession.token_hash",
+    "AccountToken.id", "AccountToken.user", "AccountToken.token_hash",
+    "Consent.id", "Consent.person",
+    "Outbox.id", "Outbox.person", "Outbox.attempts", "Outbox.forget_after_send",
+    # The audit trail: who acted (an id and a role), about whom (an id), and the chain.
+    "AuditEvent.id", "AuditEvent.actor_id", "AuditEvent.person_id", "AuditEvent.prev_hash",
+    "AuditEvent.hash",
 })
 
 

@@ -75,6 +75,10 @@ class Config:
     # Fernet keys (the first encrypts, all decrypt); without it development generates
     # instance/document.key once.
     DOCUMENT_DIR = os.environ.get("DOCUMENT_DIR", str(INSTANCE / "documents"))
+    # One line per erasure, outside the database and outside what a database restore rolls
+    # back: back it up on its own, and run `flask --app app people replay-erasures` after a
+    # restore (README, "Erasure and backups").
+    ERASURE_LOG_PATH = os.environ.get("ERASURE_LOG_PATH", str(INSTANCE / "erasure-log.jsonl"))
     DOCUMENT_KEYS = os.environ.get("DOCUMENT_KEYS", "")
     DOCUMENT_MAX_BYTES = int(os.environ.get("DOCUMENT_MAX_BYTES", 10 * 1024 * 1024))
     DOCUMENT_QUOTA_BYTES = int(os.environ.get("DOCUMENT_QUOTA_BYTES", 40 * 1024 * 1024))

@@ -9,7 +9,9 @@ from portal.private_files import create_private, private_dir
 
 db = DatabaseProxy()
 
-SQLITE_PRAGMAS = {"journal_mode": "wal", "foreign_keys": 1, "busy_timeout": 5000, "synchronous": "normal"}
+# secure_delete: deleted values are overwritten, not left readable in free pages of the file.
+SQLITE_PRAGMAS = {"journal_mode": "wal", "foreign_keys": 1, "busy_timeout": 5000, "synchronous": "normal",
+                  "secure_delete": 1}
 
 
 def utcnow():

@@ -84,3 +84,29 @@ def clear(limit, *key):
     item = parse(limit)
     _with_storage(lambda strategy: strategy.clear(item, *key))
     _fallback.clear(item, *key)
+
+
+def forget_keys(fragments):
+    """Remove every counter whose key names one of these fragments (a keyed hash of a person's
+    address, or "documents-upload/<person id>"): an erasure leaves no key naming them. One scan
+    whatever the number of fragments. Raises when Redis cannot be reached, so that the caller
+    can finish later; this process's own fallback counts go too."""
+    wanted = {f for f in fragments if f}
+    if not wanted:
+        return
+    for store in (limiter.storage, _fallback.storage):
+        keys = getattr(store, "storage", None)
+        if hasattr(keys, "scan_iter"):  # Redis (the per-process fallback is memory)
+            doomed = [k for k in keys.scan_iter(count=1000) if _names_any(k, wanted)]
+            for start in range(0, len(doomed), 500):
+                keys.delete(*doomed[start:start + 500])
+        elif isinstance(keys, dict):
+            for table in (keys, getattr(store, "expirations", {})):
+                for key in [k for k in table if _names_any(k, wanted)]:
+                    table.pop(key, None)
+
+
+def _names_any(key, wanted):
+    parts = (key.decode() if isinstance(key, bytes) else key).split("/")
+    return (any(p in wanted for p in parts)
+            or any(f"{a}/{b}" in wanted for a, b in zip(parts, parts[1:])))

@@ -1,4 +1,22 @@
 """What the audit trail brings: the hash-chained event table."""
-from portal.audit import models
+from datetime import timedelta
 
-__all__ = ["models"]  # what this feature declares
+from flask_babel import lazy_gettext as _l
+
+from portal import catalog
+from portal.audit import models
+from portal.people.holdings import Keep, Rows
+
+__all__ = ["models", "personal_data"]  # what this feature declares
+
+# The trail holds ids and counts, never names or addresses; erasure keeps it (deleting rows
+# would break the chain that proves it was not tampered with) for its own five years.
+personal_data = (
+    Rows(models.AuditEvent, category="audit", reach=lambda s: (
+        models.AuditEvent.person_id.in_(s.ids())) if s.person_ids else None,
+         whole_row=True, source="portal", created="at",
+         erase=Keep(_l("Accountability (GDPR art. 5(2)): the log shows how your data was handled. "
+                    "It holds ids and dates, no name, address or other details."),
+                    until=lambda row: (row.at + timedelta(days=365 * catalog.AUDIT_TRAIL.years)
+                                       ).date())),
+)

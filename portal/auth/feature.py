@@ -1,7 +1,10 @@
 """What accounts bring: login, registration, reset, sessions, the access guard, `users` CLI."""
-from portal.auth import cli, demo, guard, models, views
+from portal.auth import cli, demo, guard, models, throttle, views
+from portal.people.holdings import RedisKeys, Rows
+from portal.ratelimit import keyed_hash
 
-__all__ = ["init_app", "blueprint", "models", "cli", "load_demo_data"]  # what this feature declares
+__all__ = ["init_app", "blueprint", "models", "cli", "load_demo_data",
+           "personal_data"]  # what this feature declares
 
 
 def init_app(app):
@@ -12,3 +15,36 @@ def init_app(app):
 blueprint = views.bp
 cli = (cli.users,)
 load_demo_data = demo.load_demo_data
+
+User, LoginSession, AccountToken = models.User, models.LoginSession, models.AccountToken
+
+
+def _users(subject):
+    """The subject's logins: linked to their Person, or under one of their addresses."""
+    condition = User.email.in_(sorted(subject.emails)) if subject.emails else None
+    if subject.person_ids:
+        linked = User.person.in_(subject.ids())
+        condition = linked if condition is None else condition | linked
+    return User.select(User.id).where(condition) if condition is not None else None
+
+
+def _by_user(model):
+    def reach(subject):
+        users = _users(subject)
+        return model.user.in_(users) if users is not None else None
+    return reach
+
+
+# A login is found by its Person or its address; sessions and links through the login.
+# Password and token hashes are secrets that protect the account: never exported.
+personal_data = (
+    Rows(User, category="login", person="person", email="email", whole_row=True,
+         withheld=("password_hash",), source="portal"),
+    Rows(LoginSession, category="login", reach=_by_user(LoginSession), whole_row=True,
+         withheld=("token_hash",), source="portal"),
+    Rows(AccountToken, category="login", email="email", reach=_by_user(AccountToken),
+         whole_row=True, withheld=("token_hash",), source="portal"),
+    RedisKeys("login attempts per account", lambda s: [
+        throttle.account_key(e) for e in s.emails] + [
+        keyed_hash("reauth", u.id) for u in (_users(s) or [])]),
+)

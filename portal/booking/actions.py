@@ -360,7 +360,7 @@ def _to_consultant(booking, what, before=None):
         subject = str(CONSULTANT_SUBJECTS[what]) % {
             "when": format_when(booking.starts_at, "short"), "name": booking.person.name}
     queue_email(booking.consultant.email, subject, "booking/email/consultant",
-                CONSULTANT_LOCALE, attachments=_attachment(ics, method), what=what,
+                CONSULTANT_LOCALE, person=booking.person, attachments=_attachment(ics, method), what=what,
                 booking=booking, candidate=booking.person, kind=KIND_LABELS[booking.kind],
                 place=PLACE_LABELS[booking.place], where=calendar.where(booking, True),
                 phone=calendar.booked_phone(booking), before=before)

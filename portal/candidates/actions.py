@@ -293,7 +293,7 @@ def overview(person):
     profile = Profile.get_or_none(Profile.person == person.id)
     consented = given(person)
     groups = []
-    for category in catalog.CATEGORIES:
+    for category in catalog.categories(catalog.BOOKING) + catalog.categories(catalog.CANDIDATE):
         is_open = category.stage == catalog.BOOKING or person.is_candidate
         groups.append({
             "category": category,

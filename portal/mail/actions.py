@@ -15,12 +15,14 @@ from portal.queue import enqueue
 SEND_JOB = "jobs.mail.send_email"
 
 
-def queue_email(to, subject, template, locale="nb", person=None, attachments=(), **context):
+def queue_email(to, subject, template, locale="nb", person=None, attachments=(),
+                forget_after_send=False, **context):
     """Render an e-mail in the person's language into the outbox; it is queued after commit.
 
     `template` names templates/<template>.txt (and .html when present), e.g.
     "booking/email/confirmation";
-    `attachments` are (filename, bytes, mimetype) tuples.
+    `attachments` are (filename, bytes, mimetype) tuples; `forget_after_send`: the record
+    loses the address too once sent (the confirmation of an erasure).
     """
     with force_locale(locale):
         text = render_template(f"{template}.txt", **context)
@@ -28,6 +30,7 @@ def queue_email(to, subject, template, locale="nb", person=None, attachments=(),
         subject = str(subject)
     row = Outbox.create(
         to=to, subject=subject, body_text=text, body_html=html, person=person,
+        forget_after_send=forget_after_send,
         attachments=json.dumps([[name, base64.b64encode(data).decode(), mime]
                                 for name, data, mime in attachments]))
     app = current_app._get_current_object()
@@ -57,8 +60,9 @@ def send(outbox_id):
     message.send()
     # Once sent, the row keeps who and when, not what: bodies hold live links (reset,
     # verification) and personal data that have no reason to stay in the database.
-    Outbox.update(sent_at=utcnow(), body_text="", body_html="", attachments="[]").where(
-        Outbox.id == row.id).execute()
+    forgotten = {"to": "", "subject": ""} if row.forget_after_send else {}
+    Outbox.update(sent_at=utcnow(), body_text="", body_html="", attachments="[]",
+                  **forgotten).where(Outbox.id == row.id).execute()
     return True
 
 

@@ -1,5 +1,5 @@
 """E-mails waiting to be sent, written in the transaction of the change that causes them."""
-from peewee import CharField, DateTimeField, ForeignKeyField, IntegerField, TextField
+from peewee import BooleanField, CharField, DateTimeField, ForeignKeyField, IntegerField, TextField
 
 from portal.db import BaseModel, utcnow
 from portal.people.models import Person
@@ -15,3 +15,4 @@ class Outbox(BaseModel):
     created_at = DateTimeField(default=utcnow, index=True)
     sent_at = DateTimeField(null=True, index=True)
     attempts = IntegerField(default=0)
+    forget_after_send = BooleanField(default=False)  # an erasure's confirmation: no address kept

@@ -1,5 +1,5 @@
 """The person the portal holds data about: booking-stage fields and the stage reached."""
-from peewee import CharField, DateTimeField
+from peewee import CharField, DateTimeField, TextField
 
 from portal import catalog
 from portal.db import BaseModel, utcnow
@@ -29,3 +29,17 @@ class Person(BaseModel):
         self.last_contact_at = self.updated_at = utcnow()
         Person.update(last_contact_at=self.last_contact_at, updated_at=self.updated_at).where(
             Person.id == self.id).execute()
+
+
+class Tombstone(BaseModel):
+    """What is left of an erased person: proof of the erasure, and no identity.
+
+    `email_hash` is a keyed hash of the address (ERASURE_HASH purpose), so that the agency can
+    answer "did you erase me?" and erase again anyone restored from a backup older than this.
+    `redis_pending` holds the keyed names of Redis keys still to remove when Redis was down at
+    erasure; the next run of `finish_erasures` removes them and empties it.
+    """
+    erased_at = DateTimeField(default=utcnow)
+    reason = CharField(max_length=200)  # e.g. "request 12", "retention: after_last_contact"
+    email_hash = CharField(max_length=64, index=True)
+    redis_pending = TextField(default="")

@@ -8,6 +8,7 @@ all decrypt. In development, without DOCUMENT_KEYS, one key is generated into
 import os
 import re
 import secrets
+import time
 from pathlib import Path
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
@@ -92,3 +93,17 @@ def rotate(storage_id: str) -> None:
     """Re-encrypt one file with the first key (after a new key was put first in DOCUMENT_KEYS)."""
     path = _path(storage_id)
     _write(path, _fernet().rotate(path.read_bytes()))
+
+
+def remove_unknown(known, older_than):
+    """Remove stored files whose id is not in `known` and that are older than `older_than`
+    (a timedelta; younger ones may belong to an upload about to commit). Returns how many."""
+    root = Path(current_app.config["DOCUMENT_DIR"])
+    cutoff = time.time() - older_than.total_seconds()
+    removed = 0
+    for path in root.glob("*/*"):
+        if (_ID.match(path.name) and path.name not in known and path.is_file()
+                and path.stat().st_mtime < cutoff):
+            path.unlink(missing_ok=True)
+            removed += 1
+    return removed

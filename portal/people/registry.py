@@ -1,0 +1,469 @@
+"""The person registry: where one person's data sits, and what access, correction and erasure do.
+
+Every feature declares its holdings (portal/people/holdings.py) beside its models; this module
+reads them and is the one way to
+
+- find everything held about someone (`subject_of`, `subject_for_address`, `holds_anything`),
+- export it all, grouped by catalog category (`export_person`, `export_subject`),
+- change personal data (`rectify`),
+- erase a person (`erase_person`), finish what Redis could not take at the time
+  (`finish_erasures`), and erase again after a backup is restored (`replay_erasures`).
+"""
+import json
+import logging
+import os
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+
+from portal import catalog, features, storage
+from portal.audit.actions import record
+from portal.db import db, utcnow
+from portal.people.holdings import DELETE, Files, Folder, NoPersonalData, RedisKeys, Rows, Subject
+from portal.people.models import Person, Tombstone
+from portal.private_files import open_private, private_dir
+from portal.ratelimit import forget_keys, keyed_hash
+
+log = logging.getLogger(__name__)
+
+ERASURE_HASH = "erased"  # the keyed-hash purpose of a tombstone's address
+
+
+# -- What is declared -------------------------------------------------------------------------
+
+def declarations():
+    """Every holding every feature declares, in feature order."""
+    return [h for f in features.FEATURES for h in getattr(f, "personal_data", ())]
+
+
+def row_holdings(kind=None):
+    return [h for h in declarations() if isinstance(h, Rows)
+            and (kind is None or h.subject_kind == kind)]
+
+
+def free_models():
+    return [d for f in features.FEATURES for d in getattr(f, "no_personal_data", ())
+            if isinstance(d, NoPersonalData)]
+
+
+# -- Whom it is about ---------------------------------------------------------------------------
+
+def subject_of(person):
+    """A Person with every address and number tied to them (their login's address too)."""
+    return subjects_of([person])[person.id]
+
+
+def subjects_of(people):
+    """{person id: Subject} for many people, with one query for their logins' addresses."""
+    from portal.auth.models import User  # auth's models point at people's: imported on use
+    logins = {}
+    for user in User.select(User.email, User.person).where(User.person.in_([p.id for p in people])):
+        logins.setdefault(user.person_id, set()).add(user.email.lower())
+    return {p.id: Subject(p, frozenset({p.email.lower()} | logins.get(p.id, set())),
+                          frozenset({p.phone} - {""}), frozenset({p.name} - {""}))
+            for p in people}
+
+
+def group(subjects):
+    """One Subject standing for several: set-based work over all of them at once."""
+    subjects = list(subjects)
+    return Subject(None, frozenset().union(*(s.emails for s in subjects)),
+                   frozenset().union(*(s.phones for s in subjects)),
+                   frozenset().union(*(s.names for s in subjects)),
+                   person_ids=frozenset().union(*(s.person_ids for s in subjects)))
+
+
+def subject_for_address(email, phone=""):
+    """Whoever an address (and optionally a phone number) points at: the Person using it, or
+    someone we may know only by it (a code, a registration link, a reference)."""
+    email = (email or "").strip().lower()
+    person = Person.get_or_none(Person.email == email)
+    if person is not None:
+        return subject_of(person)
+    return Subject(None, frozenset({email} - {""}), frozenset({phone} - {""}))
+
+
+def rows_of(holding, subject):
+    condition = holding.condition(subject)
+    if condition is None:
+        return holding.model.select().where(False)
+    return holding.model.select().where(condition).order_by(holding.model.id)
+
+
+def holds_anything(subject):
+    """Whether any holding of any kind of data subject has a row about this subject."""
+    return any(rows_of(h, subject).exists() for h in row_holdings())
+
+
+# -- Access (Art. 15) ---------------------------------------------------------------------------
+
+@dataclass
+class Item:
+    """One row's fields that belong to one category."""
+    model: str
+    id: int
+    source: str
+    fields: dict
+
+
+@dataclass
+class CategoryExport:
+    category: catalog.Category
+    purposes: list
+    bases: list            # [(basis key, [Purpose])]
+    retention: catalog.Retention
+    delete_on: date | None  # the actual date, where one date holds for the whole category
+    items: list = field(default_factory=list)
+
+
+def _plain(value):
+    if isinstance(value, (datetime, date)):
+        return value.isoformat()
+    return value
+
+
+def deletion_date(person, retention=catalog.AFTER_LAST_CONTACT):
+    """The day this person's data goes unless there is new contact (29 Feb becomes 28 Feb)."""
+    start = getattr(person, retention.after).date()
+    try:
+        return start.replace(year=start.year + retention.years)
+    except ValueError:
+        return start.replace(year=start.year + retention.years, day=28)
+
+
+def _items(holding, row):
+    """A row's exported fields, split by the category each belongs to; secrets left out."""
+    home = holding.category_of(row)
+    split = {}
+    for name in holding.model._meta.sorted_field_names:
+        if name in holding.withheld:
+            continue
+        found = None if holding.whole_row else catalog.category_of(f"{holding.name}.{name}")
+        key = found.key if found else home
+        value = row.__data__.get(name)
+        if key != home and value in (None, ""):
+            continue  # e.g. a booking's typed name when it matched the name we hold
+        split.setdefault(key, {})[name] = _plain(value)
+    return [(key, Item(holding.name, row.id, holding.source, fields))
+            for key, fields in split.items()]
+
+
+def export_subject(subject, consented=()):
+    """Everything held about a subject, as [CategoryExport] in catalog order (only categories
+    with items), plus what is withheld from the copy and why."""
+    found = {}
+    for holding in row_holdings():
+        for row in rows_of(holding, subject):
+            for key, item in _items(holding, row):
+                found.setdefault(key, []).append(item)
+    groups = []
+    for category in catalog.CATEGORIES:
+        if category.key not in found:
+            continue
+        in_force = catalog.purposes_in_force(category, consented)
+        delete_on = (deletion_date(subject.person, category.retention)
+                     if subject.person is not None
+                     and category.retention is catalog.AFTER_LAST_CONTACT else None)
+        groups.append(CategoryExport(category, in_force, catalog.by_basis(in_force),
+                                     category.retention, delete_on, found[category.key]))
+    return groups
+
+
+def export_person(person):
+    """Everything held about a person, grouped by catalog category (see `export_subject`)."""
+    from portal.consent.actions import given  # consent reads the person: imported on use
+    return export_subject(subject_of(person), consented=given(person))
+
+
+def withheld():
+    """[(model, column)] that exist but are never copied out: secrets protecting the account."""
+    return [(h.name, c) for h in row_holdings() for c in h.withheld]
+
+
+def as_json(groups):
+    """The export as plain data for data.json."""
+    return {g.category.key: {
+        "label": str(g.category.label), "stage": g.category.stage,
+        "purposes": [p.key for p in g.purposes],
+        "bases": [basis for basis, _ in g.bases],
+        "retention": g.retention.key,
+        "delete_on": g.delete_on.isoformat() if g.delete_on else None,
+        "items": [{"model": i.model, "id": i.id, "source": i.source, "fields": i.fields}
+                  for i in g.items]} for g in groups}
+
+
+# -- Correction (Art. 16) -----------------------------------------------------------------------
+
+class NotRectifiable(ValueError):
+    """A change to a field that a correction may not change, or to a row of someone else."""
+
+    def __init__(self, message, fields=()):
+        super().__init__(str(message))
+        self.message = message
+        self.fields = tuple(fields)
+
+
+PASS_ON = []  # callables (person, row, changed fields, by) run after a correction: sharing
+
+
+def holding_of(row):
+    return next((h for h in row_holdings("candidate") if h.model is type(row) and h.person),
+                None)
+
+
+def rectify(person, changes, by, row=None):
+    """Change personal data: the one way any of it changes. Returns {column: old value}.
+
+    `row` is the Person (default) or one of their rows; `changes` maps its columns to new
+    values; `by` is "person" (the person themself), "staff" or "request" (an accepted
+    correction). Only the holding's `rectify` columns may change. Audited with the names of
+    the fields changed; contact is recorded only when the person made the change themself, so
+    staff edits never extend retention; PASS_ON tells those who received the data.
+    """
+    row = person if row is None else row
+    holding = holding_of(row)
+    if holding is None or getattr(row, holding.person + "_id", row.id) != person.id:
+        raise NotRectifiable(_l("This is not yours to change."))
+    refused = [c for c in changes if c not in holding.rectify]
+    if refused:
+        raise NotRectifiable(_l("This cannot be changed here: %(fields)s.",
+                                fields=", ".join(refused)), refused)
+    changed = {c: getattr(row, c) for c, v in changes.items() if getattr(row, c) != v}
+    if not changed:
+        return {}
+    with db.atomic():
+        for column in changed:
+            setattr(row, column, changes[column])
+        if "updated_at" in row._meta.fields:
+            row.updated_at = utcnow()
+        row.save()
+        record("person.rectified", person=person, model=holding.name, row=row.id,
+               fields=sorted(changed), by=by)
+        if by == "person":
+            person.touch()
+        for pass_on in PASS_ON:
+            pass_on(person, row, changed, by)
+    return changed
+
+
+# -- Erasure (Art. 17) --------------------------------------------------------------------------
+
+class AlreadyErased(LookupError):
+    """The person is gone already; `tombstone` says when and why, when known."""
+
+    def __init__(self, tombstone=None):
+        super().__init__("already erased")
+        self.tombstone = tombstone
+
+
+def _email_hash(email):
+    return keyed_hash(ERASURE_HASH, (email or "").strip().lower())
+
+
+def erasure_log_path():
+    return current_app.config["ERASURE_LOG_PATH"]
+
+
+def _append_to_log(tombstones):
+    """Append tombstones to the erasure log outside the database, flushed to disk before the
+    erasure commits: a restored database cannot roll it back."""
+    lines = b"".join(json.dumps({
+        "tombstone": t.id, "at": t.erased_at.isoformat(), "reason": t.reason,
+        "email_hash": t.email_hash}).encode() + b"\n" for t in tombstones)
+    path = erasure_log_path()
+    private_dir(os.path.dirname(path) or ".")
+    with open_private(path, append=True) as f:
+        f.write(lines)
+        f.flush()
+        os.fsync(f.fileno())
+
+
+def _redis_fragments(subject):
+    return sorted({frag for h in declarations() if isinstance(h, RedisKeys)
+                   for frag in h.fragments(subject)})
+
+
+def _forget(fragments):
+    """Remove every Redis key naming one of these fragments; False when Redis cannot be reached."""
+    try:
+        forget_keys(fragments)
+        return True
+    except Exception as exc:  # noqa: BLE001 - any storage failure leaves it for the next run
+        log.warning("erasure: Redis keys left for the next run (%s)", type(exc).__name__)
+        return False
+
+
+def _delete_rows(subject, created_before=None):
+    """Delete the subject's rows of every holding (kept ones aside); returns storage ids to
+    remove after commit and {model: rows deleted}."""
+    order = {m: n for n, m in enumerate(features.all_models())}
+    files = []
+    for holding in declarations():
+        if isinstance(holding, Files):
+            files += [getattr(r, holding.column) for r in _scoped(holding.rows, subject,
+                                                                      created_before)]
+    counts = {}
+    for holding in sorted(row_holdings(), key=lambda h: -order[h.model]):
+        if holding.erase is not DELETE:
+            continue
+        ids = [r.id for r in _scoped(holding, subject, created_before).select(holding.model.id)]
+        for start in range(0, len(ids), 500):
+            counts[holding.name] = counts.get(holding.name, 0) + holding.model.delete().where(
+                holding.model.id.in_(ids[start:start + 500])).execute()
+    return files, counts
+
+
+def _scoped(holding, subject, created_before):
+    query = rows_of(holding, subject)
+    if created_before is not None:
+        query = query.where(getattr(holding.model, holding.created) < created_before)
+    return query
+
+
+def _after_commit_cleanup(tombstones, subject, files, fragments):
+    for storage_id in files:
+        storage.delete(storage_id)  # a file already missing is no error
+    for holding in declarations():
+        if isinstance(holding, Folder):
+            holding.forget(subject)
+    if fragments and _forget(fragments):
+        Tombstone.update(redis_pending="").where(
+            Tombstone.id.in_([t.id for t in tombstones])).execute()
+    _checkpoint()
+
+
+def _checkpoint():
+    """On SQLite, copy the write-ahead log into the file and empty it: with secure_delete on,
+    the erased values are then overwritten everywhere SQLite keeps them."""
+    if db.obj.__class__.__name__.startswith("Sqlite"):
+        db.execute_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+
+
+def _present(person_ids):
+    """The people of these ids still here, locked until the transaction ends on PostgreSQL, so
+    that two erasures at once erase each person once (SQLite takes its write lock up front)."""
+    query = Person.select().where(Person.id.in_(sorted(person_ids))).order_by(Person.id)
+    if not db.obj.__class__.__name__.startswith("Sqlite"):
+        query = query.for_update()
+    return list(query)
+
+
+def erase_people(person_ids, reason, confirm=False):
+    """Erase many people at once, set-based, in one transaction; returns their Tombstones.
+
+    Every holding loses the rows of all of them in a few statements; kept holdings (the audit
+    trail) stay, for their reason and until their date. People already gone (erased by a run
+    at the same moment) are skipped. Files go after commit; Redis keys too, or, when Redis is
+    down, each tombstone keeps the keyed names of its person's keys until `finish_erasures`
+    removes them. With `confirm`, each person gets a confirmation, the last e-mail, whose
+    record loses the address once sent.
+    """
+    from portal.mail.actions import queue_email  # mail's models point at people's
+    with db.atomic():
+        present = _present(person_ids)
+        if not present:
+            return []
+        subjects = subjects_of(present)
+        everyone = group(subjects.values())
+        files, counts = _delete_rows(everyone)
+        tombstones = []
+        for person in present:
+            fragments = _redis_fragments(subjects[person.id])
+            tombstone = Tombstone.create(reason=reason[:200], email_hash=_email_hash(person.email),
+                                         redis_pending=json.dumps(fragments) if fragments else "")
+            record("person.erased", person=person.id, tombstone=tombstone.id, reason=reason,
+                   batch=len(present))
+            if confirm:
+                queue_email(person.email, _l("Your data has been erased"), "people/email/erased",
+                            locale=person.locale, forget_after_send=True, tombstone=tombstone)
+            tombstones.append(tombstone)
+        _append_to_log(tombstones)
+        fragments = _redis_fragments(everyone)
+        db.after_commit(lambda: _after_commit_cleanup(tombstones, everyone, files, fragments))
+    return tombstones
+
+
+def erase_person(person, reason, confirm=True):
+    """Erase one person everywhere the registry knows (`erase_people` for one); returns the
+    Tombstone. Erasing someone already erased raises AlreadyErased, naming the tombstone."""
+    tombstones = erase_people([person.id], reason, confirm=confirm)
+    if not tombstones:
+        raise AlreadyErased(Tombstone.select().where(
+            Tombstone.email_hash == _email_hash(person.email)).order_by(Tombstone.id).first())
+    return tombstones[0]
+
+
+def finish_erasures():
+    """Remove the Redis keys of erasures made while Redis was down; returns how many finished."""
+    done = 0
+    for tombstone in Tombstone.select().where(Tombstone.redis_pending != ""):
+        if _forget(json.loads(tombstone.redis_pending)):
+            Tombstone.update(redis_pending="").where(Tombstone.id == tombstone.id).execute()
+            done += 1
+    return done
+
+
+def was_erased(email):
+    """The tombstones of an address: the answer to "did you erase me?"."""
+    return list(Tombstone.select().where(Tombstone.email_hash == _email_hash(email)))
+
+
+def read_erasure_log():
+    try:
+        with open(erasure_log_path(), encoding="utf-8") as f:
+            return [json.loads(line) for line in f if line.strip()]
+    except FileNotFoundError:
+        return []
+
+
+def replay_erasures():
+    """After a database restore: erase again, from the erasure log, data created before each
+    erasure; people who came back afterwards are left alone. Returns (people, rows) erased."""
+    people = rows = 0
+    for entry in read_erasure_log():
+        at = datetime.fromisoformat(entry["at"])
+        if not Tombstone.select().where(Tombstone.id == entry["tombstone"]).exists():
+            Tombstone.insert(id=entry["tombstone"], erased_at=at, reason=entry["reason"],
+                             email_hash=entry["email_hash"]).execute()
+        for person in Person.select().where(Person.created_at < at):
+            if _email_hash(person.email) == entry["email_hash"]:
+                with db.atomic():
+                    files, counts = _delete_rows(subject_of(person), created_before=at)
+                    record("person.erased", person=person.id, tombstone=entry["tombstone"],
+                           reason=f"replay of erasure {entry['tombstone']}",
+                           rows=sum(counts.values()), files=len(files))
+                    db.after_commit(lambda f=files: [storage.delete(s) for s in f])
+                people += 1
+                rows += sum(counts.values())
+        rows += _replay_by_address(entry, at)
+    _checkpoint()
+    return people, rows
+
+
+def _replay_by_address(entry, at):
+    """Rows found only by an address (links, codes, e-mails) of an erased person."""
+    deleted = 0
+    for holding in row_holdings():
+        if not holding.email or holding.erase is not DELETE:
+            continue
+        model, column = holding.model, getattr(holding.model, holding.email)
+        matched = [r.id for r in model.select(model.id, column).where(
+            getattr(model, holding.created) < at)
+                   if _email_hash(getattr(r, holding.email)) == entry["email_hash"]]
+        if matched:
+            deleted += model.delete().where(model.id.in_(matched)).execute()
+    return deleted
+
+
+def reconcile_files(older_than=timedelta(hours=1)):
+    """Remove stored files that no row names any more (a crash between commit and removal);
+    files younger than `older_than` are left, as an upload may be about to commit its row."""
+    known = set()
+    for holding in declarations():
+        if isinstance(holding, Files):
+            model = holding.rows.model
+            known |= {getattr(r, holding.column) for r in
+                      model.select(getattr(model, holding.column))}
+    return storage.remove_unknown(known, older_than)
