@@ -102,6 +102,17 @@ class Config:
     OFFICE_ADDRESS = os.environ.get("OFFICE_ADDRESS", "ressursbasen.no, Akersgata 1, 0158 Oslo")
     VIDEO_URL = os.environ.get("VIDEO_URL", "https://ressursbasen.no/video")
 
+    # Static files under content-hashed names, with .br/.gz beside them (portal/static_files.py).
+    STATIC_BUILD_DIR = os.environ.get("STATIC_BUILD_DIR", str(INSTANCE / "static"))
+    # HTML pages compressed (portal/compression.py decides which; Flask-Compress does it).
+    COMPRESS_REGISTER = False
+    COMPRESS_MIMETYPES = ["text/html"]
+    COMPRESS_ALGORITHM = ["br", "gzip"]
+    COMPRESS_BR_LEVEL = 5
+    COMPRESS_MIN_SIZE = 1400  # about one network packet: smaller fragments gain nothing
+    COMPRESS_STREAMS = False
+    COMPRESS_EVALUATE_CONDITIONAL_REQUEST = False  # pages are no-store; no ETags to answer
+
     PRIVACY_CONTACT = "personvern@ressursbasen.no"
     HSTS = ENV_NAME == "production"
     PROXY_FIX = _bool("PROXY_FIX", False)  # behind one trusted reverse proxy
