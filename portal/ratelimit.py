@@ -37,7 +37,7 @@ class Count:
 def keyed_hash(purpose, value):
     """A stable, keyed name for a personal value (an address, an id) in a storage key."""
     key = current_app.config["SECRET_KEY"].encode()
-    return hmac.new(key, f"{purpose}\0{value}".encode(), hashlib.sha256).hexdigest()[:32]
+    return hmac.digest(key, f"{purpose}\0{value}".encode(), hashlib.sha256).hex()[:32]
 
 
 def _primary():

@@ -1,6 +1,7 @@
 """What accounts bring: login, registration, reset, sessions, the access guard, `users` CLI."""
 from portal import catalog
 from portal.auth import cli, demo, guard, models, throttle, views
+from portal.db import any_of
 from portal.people.holdings import Expiry, RedisKeys, Rows
 from portal.ratelimit import keyed_hash
 
@@ -22,9 +23,9 @@ User, LoginSession, AccountToken = models.User, models.LoginSession, models.Acco
 
 def _users(subject):
     """The subject's logins: linked to their Person, or under one of their addresses."""
-    condition = User.email.in_(sorted(subject.emails)) if subject.emails else None
+    condition = any_of(User.email, sorted(subject.emails)) if subject.emails else None
     if subject.person_ids:
-        linked = User.person.in_(subject.ids())
+        linked = any_of(User.person, subject.ids())
         condition = linked if condition is None else condition | linked
     return User.select(User.id).where(condition) if condition is not None else None
 
@@ -48,5 +49,5 @@ personal_data = (
              catalog.UNTIL_USED, also=lambda: AccountToken.used_at.is_null(False))),
     RedisKeys("login attempts per account", lambda s: [
         throttle.account_key(e) for e in s.emails] + [
-        keyed_hash("reauth", u.id) for u in (_users(s) or [])]),
+        keyed_hash("reauth", user_id) for user_id in s.user_ids]),
 )

@@ -24,6 +24,7 @@ class Subject:
     phones: frozenset = frozenset()  # E.164
     names: frozenset = frozenset()
     person_ids: frozenset = None   # the people meant; by default the one Person's id
+    user_ids: frozenset = frozenset()  # their logins
 
     def __post_init__(self):
         if self.person_ids is None:
@@ -89,13 +90,14 @@ class Rows:
 
     def condition(self, subject):
         """The peewee condition selecting this subject's rows, or None when there are none."""
+        from portal.db import any_of
         model, parts = self.model, []
         if self.person and subject.person_ids:
-            parts.append(getattr(model, self.person).in_(subject.ids()))
+            parts.append(any_of(getattr(model, self.person), subject.ids()))
         if self.email and subject.emails:
-            parts.append(getattr(model, self.email).in_(sorted(subject.emails)))
+            parts.append(any_of(getattr(model, self.email), sorted(subject.emails)))
         if self.phone and subject.phones:
-            parts.append(getattr(model, self.phone).in_(sorted(subject.phones)))
+            parts.append(any_of(getattr(model, self.phone), sorted(subject.phones)))
         if self.reach is not None:
             extra = self.reach(subject)
             if extra is not None:

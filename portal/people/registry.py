@@ -20,7 +20,7 @@ from flask_babel import lazy_gettext as _l
 
 from portal import catalog, features, storage
 from portal.audit.actions import record
-from portal.db import db, oslo_date, utcnow
+from portal.db import any_of, db, oslo_date, utcnow
 from portal.people.contact import contact
 from portal.people.holdings import DELETE, Files, Folder, NoPersonalData, RedisKeys, Rows, Subject
 from portal.people.models import PendingFileDeletion, Person, Tombstone
@@ -59,11 +59,14 @@ def subject_of(person):
 def subjects_of(people):
     """{person id: Subject} for many people, with one query for their logins' addresses."""
     from portal.auth.models import User  # auth's models point at people's: imported on use
-    logins = {}
-    for user in User.select(User.email, User.person).where(User.person.in_([p.id for p in people])):
+    logins, user_ids = {}, {}
+    for user in User.select(User.id, User.email, User.person).where(
+            any_of(User.person, [p.id for p in people])):
         logins.setdefault(user.person_id, set()).add(user.email.lower())
+        user_ids.setdefault(user.person_id, set()).add(user.id)
     return {p.id: Subject(p, frozenset({p.email.lower()} | logins.get(p.id, set())),
-                          frozenset({p.phone} - {""}), frozenset({p.name} - {""}))
+                          frozenset({p.phone} - {""}), frozenset({p.name} - {""}),
+                          user_ids=frozenset(user_ids.get(p.id, ())))
             for p in people}
 
 
@@ -73,7 +76,8 @@ def group(subjects):
     return Subject(None, frozenset().union(*(s.emails for s in subjects)),
                    frozenset().union(*(s.phones for s in subjects)),
                    frozenset().union(*(s.names for s in subjects)),
-                   person_ids=frozenset().union(*(s.person_ids for s in subjects)))
+                   person_ids=frozenset().union(*(s.person_ids for s in subjects)),
+                   user_ids=frozenset().union(*(s.user_ids for s in subjects)))
 
 
 def subject_for_address(email, phone=""):
@@ -307,10 +311,10 @@ def _delete_rows(subject, created_before=None):
     for holding in sorted(row_holdings(), key=lambda h: -order[h.model]):
         if holding.erase is not DELETE:
             continue
-        ids = [r.id for r in _scoped(holding, subject, created_before).select(holding.model.id)]
-        for start in range(0, len(ids), 500):
+        ids = [i for (i,) in _scoped(holding, subject, created_before).select(holding.model.id).tuples()]
+        if ids:
             counts[holding.name] = counts.get(holding.name, 0) + holding.model.delete().where(
-                holding.model.id.in_(ids[start:start + 500])).execute()
+                any_of(holding.model.id, ids)).execute()
     return files, counts
 
 
@@ -359,7 +363,8 @@ def _checkpoint():
 def _present(person_ids):
     """The people of these ids still here, locked until the transaction ends on PostgreSQL, so
     that two erasures at once erase each person once (SQLite takes its write lock up front)."""
-    query = Person.select().where(Person.id.in_(sorted(person_ids))).order_by(Person.id)
+    query = (Person.select(Person.id, Person.email, Person.phone, Person.name, Person.locale)
+             .where(any_of(Person.id, sorted(person_ids))).order_by(Person.id))
     if not db.obj.__class__.__name__.startswith("Sqlite"):
         query = query.for_update()
     return list(query)
@@ -384,19 +389,28 @@ def erase_people(person_ids, reason, confirm=False):
         everyone = group(subjects.values())
         files, counts = _delete_rows(everyone)
         _queue_file_removal(files)
-        tombstones = []
+        erased_at = utcnow()
+        rows, everyones_keys = [], set()
         for person in present:
             fragments = _redis_fragments(subjects[person.id])
-            tombstone = Tombstone.create(reason=reason[:200], email_hash=_email_hash(person.email),
-                                         redis_pending=json.dumps(fragments) if fragments else "")
-            record("person.erased", person=person.id, tombstone=tombstone.id, reason=reason,
-                   batch=len(present))
-            if confirm:
+            everyones_keys.update(fragments)
+            rows.append({"erased_at": erased_at, "reason": reason[:200],
+                         "email_hash": _email_hash(person.email),
+                         "redis_pending": json.dumps(fragments) if fragments else ""})
+        ids = [row[0] for row in Tombstone.insert_many(rows).returning(Tombstone.id).tuples()
+               .execute()]
+        tombstones = [Tombstone(id=i, **row) for i, row in zip(ids, rows)]
+        if len(present) == 1:
+            record("person.erased", person=present[0].id, tombstone=ids[0], reason=reason)
+        else:  # a batch: one event, the tombstones are each person's proof
+            record("people.erased", people=len(present), tombstones=[ids[0], ids[-1]],
+                   reason=reason)
+        if confirm:
+            for person, tombstone in zip(present, tombstones):
                 queue_email(person.email, _l("Your data has been erased"), "people/email/erased",
                             locale=person.locale, forget_after_send=True, tombstone=tombstone)
-            tombstones.append(tombstone)
         _append_to_log(tombstones)
-        fragments = _redis_fragments(everyone)
+        fragments = sorted(everyones_keys)
         db.after_commit(lambda: _after_commit_cleanup(tombstones, everyone, files, fragments))
     return tombstones
 

@@ -25,7 +25,7 @@ from peewee import IntegrityError
 
 from portal import catalog
 from portal.audit.actions import record
-from portal.db import db, oslo_date, oslo_midnight, utcnow
+from portal.db import any_of, db, oslo_date, oslo_midnight, utcnow
 from portal.mail.actions import queue_email
 from portal.people import registry
 from portal.people.contact import contact
@@ -74,15 +74,23 @@ def _subject_cutoff(holding, today):
     return oslo_midnight(catalog.first_start_kept(holding.expires.rule, today))
 
 
-def due_people(today):
-    """Ids of people whose data is due for erasure on `today` (Oslo date)."""
+def due_people(today, after=0, limit=None):
+    """Ids of people whose data is due for erasure on `today` (Oslo date), in id order, from
+    `after` on: a run pages through them rather than holding them all."""
     ids = []
     for holding in expiring(subject=True):
         model = holding.model
-        ids += [r.id for r in model.select(model.id).where(
-            getattr(model, holding.expires.clock) < _subject_cutoff(holding, today))
-            .order_by(model.id)]
+        query = (model.select(model.id).where(
+            (getattr(model, holding.expires.clock) < _subject_cutoff(holding, today))
+            & (model.id > after)).order_by(model.id))
+        ids += [r.id for r in (query.limit(limit) if limit else query)]
     return ids
+
+
+def count_due_people(today):
+    return sum(h.model.select().where(getattr(h.model, h.expires.clock)
+                                      < _subject_cutoff(h, today)).count()
+               for h in expiring(subject=True))
 
 
 def _noticed(today):
@@ -92,7 +100,8 @@ def _noticed(today):
     later = oslo_midnight(catalog.first_start_kept(rule, today + timedelta(days=days)))
     now_due = oslo_midnight(catalog.first_start_kept(rule, today))
     return (Person.select().where((Person.last_contact_at >= now_due)
-                                  & (Person.last_contact_at < later)).order_by(Person.id))
+                                  & (Person.last_contact_at < later)).order_by(Person.id)
+            .iterator())
 
 
 # -- Doing it -----------------------------------------------------------------------------------
@@ -106,10 +115,8 @@ def expire_rows(pace, now=None):
             continue
         model = holding.model
         with db.atomic():
-            ids = [r.id for r in _due_rows(holding, now)]
-            deleted = 0
-            for start in range(0, len(ids), 500):
-                deleted += model.delete().where(model.id.in_(ids[start:start + 500])).execute()
+            ids = [i for (i,) in _due_rows(holding, now).tuples()]
+            deleted = model.delete().where(any_of(model.id, ids)).execute() if ids else 0
         if deleted:
             key = f"{holding.expires.rule.key}:{holding.name}"
             counts[key] = counts.get(key, 0) + deleted
@@ -118,14 +125,15 @@ def expire_rows(pace, now=None):
 
 def erase_due_people(today, errors):
     """Erase everyone due on `today` in batches; returns how many were erased."""
-    erased, batch = 0, current_app.config["RETENTION_BATCH"]
-    ids = due_people(today)
+    erased, batch, after, number = 0, current_app.config["RETENTION_BATCH"], 0, 0
     reason = f"retention: {catalog.AFTER_LAST_CONTACT.key}"
-    for start in range(0, len(ids), batch):
+    while ids := due_people(today, after=after, limit=batch):
+        number += 1
         try:
-            erased += len(registry.erase_people(ids[start:start + batch], reason))
+            erased += len(registry.erase_people(ids, reason))
         except Exception as exc:  # noqa: BLE001 - reported in the run; the next batch goes on
-            errors.append(f"erasure batch {start // batch + 1}: {type(exc).__name__}")
+            errors.append(f"erasure batch {number}: {type(exc).__name__}")
+        after = ids[-1]
     return erased
 
 
@@ -198,7 +206,7 @@ def preview(on):
     end_of_day = oslo_midnight(on + timedelta(days=1))
     counts = {f"{h.expires.rule.key}:{h.name}": _due_rows(h, end_of_day).count()
               for h in expiring(subject=False)}
-    counts["erased:Person"] = len(due_people(on))
+    counts["erased:Person"] = count_due_people(on)
     counts["notices"] = sum(1 for p in _noticed(on) if not RetentionNotice.select().where(
         (RetentionNotice.person == p.id)
         & (RetentionNotice.deadline == registry.deletion_date(p))).exists())
