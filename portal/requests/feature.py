@@ -1,0 +1,29 @@
+"""What privacy requests bring: asking about one's data (access, correction, erasure, a
+question) publicly with a code or from the account, deadlines, the staff steps in the queue,
+and the copy of one's data for access."""
+from jobs.requests import expire_exports, relay_exports, remove_unproven_requests
+from portal.people.holdings import Files, Rows
+from portal.requests import actions, cli, demo, models, views
+
+__all__ = ["blueprint", "models", "cli", "cron", "queue_section", "load_demo_data",
+           "personal_data"]  # what this feature declares
+
+blueprint = views.bp
+cli = (cli.requests,)
+queue_section = actions.queue_section
+load_demo_data = demo.load_demo_data
+cron = ((relay_exports, {"interval": 60}),
+        (remove_unproven_requests, {"interval": 10 * 60}),
+        (expire_exports, {"interval": 60 * 60}))
+
+# A request is found by its Person, or by the address it was asked from (someone we may know
+# only by it); the random token naming an unproven request in its browser is never copied out.
+# A copy is found the same way, and its zip in the document store leaves with the row.
+exports = Rows(models.AccessExport, category="requests", person="person", email="email",
+               whole_row=True, source="portal")
+personal_data = (
+    Rows(models.PrivacyRequest, category="requests", person="person", email="email",
+         whole_row=True, withheld=("token",), created="received_at"),
+    exports,
+    Files(exports),
+)
