@@ -45,9 +45,9 @@ def test_days_left_have_four_colours(days, colour):
     assert deadlines.urgency(days) == colour
 
 
-def _verified(received_at, kind="question"):
+def _verified(received_at, kind="question", email="kari@example.no"):
     with time_machine.travel(received_at.replace(tzinfo=UTC), tick=False):
-        asked = actions._new(kind, "Kari", "kari@example.no", "Hva har dere?", "nb", received_at)
+        asked = actions._new(kind, "Kari", email, "Hva har dere?", "nb", received_at)
         return actions.verify(asked, "code")
 
 
@@ -112,3 +112,17 @@ def test_an_unproven_request_is_deleted_with_what_was_typed_after_24_hours(app, 
     assert "24 timer" in response.get_data(as_text=True)
     # No reminder or anything else went to the unproven address: codes only.
     assert all("kode" in m.subject for m in outbox.to("ase@example.no"))
+
+
+def test_an_answered_request_is_kept_three_years_and_not_a_day_longer(app, db):
+    from portal.requests.models import AccessExport
+    now = datetime(2029, 11, 25, 12, 0)
+    kept = _verified(datetime(2026, 11, 20, 10, 0))
+    gone = _verified(datetime(2026, 11, 20, 10, 0), email="ola@example.no")
+    PrivacyRequest.update(status="done", closed_at=datetime(2026, 11, 26, 10, 0)).where(
+        PrivacyRequest.id == kept.id).execute()   # three years ago tomorrow: kept
+    PrivacyRequest.update(status="done", closed_at=datetime(2026, 11, 24, 10, 0)).where(
+        PrivacyRequest.id == gone.id).execute()   # three years and a day ago: gone
+    assert actions.remove_old(now) == 1
+    assert [r.id for r in PrivacyRequest.select()] == [kept.id]
+    assert AccessExport.select().count() == 0

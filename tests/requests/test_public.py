@@ -5,6 +5,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 import time_machine
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from portal import catalog
 from portal.audit.models import AuditEvent
@@ -234,3 +236,22 @@ def test_nobody_but_the_person_is_touched_by_a_request(client, outbox):
     client.post("/privacy/requests/new", data=ask_form(email="kari@example.no", name="Mallory"))
     assert Person.get_by_id(person.id).name == "Kari"
     assert PrivacyRequest.get().person_id is None  # linked only once the address is proven
+
+
+JUNK = st.one_of(st.text(max_size=300), st.text(alphabet=st.characters(max_codepoint=0x1F), max_size=50),
+                 st.just("a\x00@example.no"), st.just("x" * 10_000), st.just("<script>alert(1)</script>"),
+                 st.just("' OR 1=1 --"), st.just("access"), st.just("correction"))
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(kind=JUNK, name=JUNK, email=JUNK, details=JUNK, code=JUNK)
+def test_the_public_pages_survive_any_input(client, kind, name, email, details, code):
+    response = client.post("/privacy/requests/new", data=dict(kind=kind, name=name, email=email,
+                                                              details=details, website=""))
+    assert response.status_code in (303, 422, 429)
+    assert "<script>alert(1)</script>" not in response.get_data(as_text=True)
+    assert client.post("/privacy/requests/code", data={"code": code}).status_code in (410, 422, 429)
+    assert client.post("/privacy/requests", data={"email": email}).status_code in (303, 422, 429)
+    # Only a well-formed request ever waits for its code.
+    for asked in PrivacyRequest.select():
+        assert asked.kind in ("access", "correction", "erasure", "question") and "\x00" not in asked.name

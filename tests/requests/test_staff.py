@@ -6,10 +6,10 @@ from datetime import timedelta
 
 from portal import catalog
 from portal.audit.models import AuditEvent
+from portal.auth.actions import start_session
 from portal.db import utcnow
 from portal.requests import actions, deadlines
 from portal.requests.models import PrivacyRequest
-from portal.auth.actions import start_session
 from tests.factories import make_person, make_user
 from tests.requests.conftest import build_all, others
 
