@@ -383,7 +383,9 @@ def progress(request_id):
 
 # --- Staff steps in the queue -------------------------------------------------------------------
 
-def _row(asked, status=200, notice=None, problem=None, errors=None, action=None):
+def _row(asked, notice=None, problem=None, errors=None, action=None):
+    """The request's row for htmx to swap in; without JavaScript, back to the queue with the
+    message (htmx swaps only 2xx answers, so a refusal is a 200 with its message here)."""
     if wants_fragment():
         return render("requests/_staff_row.html", r=asked, notice=notice, problem=problem,
                       errors=errors or {}, action=action)
@@ -399,12 +401,11 @@ def _staff_step(request_id, form_class, action, step, done):
         errors = {k: [str(e) for e in v] for k, v in form.errors.items()}
         if "version" in errors or "csrf_token" in errors:
             return _row(asked, problem=actions.RequestProblem("changed").message, action=action)
-        return _row(asked, status=422, errors=errors, action=action)
+        return _row(asked, errors=errors, action=action)
     try:
         asked = step(asked, form)
     except actions.RequestProblem as problem:
-        return _row(PrivacyRequest.get_by_id(asked.id), status=409, problem=problem.message,
-                    action=action)
+        return _row(PrivacyRequest.get_by_id(asked.id), problem=problem.message, action=action)
     return _row(asked, notice=done)
 
 

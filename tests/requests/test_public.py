@@ -158,7 +158,7 @@ def test_bad_input_is_refused_with_a_message_in_both_languages(client, outbox):
                                                                   email="ikke-en-adresse"))
     page = response.get_data(as_text=True)
     assert response.status_code == 422
-    for text in ("Skriv navnet ditt.", "Skriv inn en gyldig e-postadresse",
+    for text in ("Skriv inn navnet ditt.", "Skriv inn en gyldig e-postadresse",
                  "Skriv hva som er feil, og hva det skal stå i stedet."):
         assert text in page, text
     _english(client)
