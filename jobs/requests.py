@@ -23,5 +23,5 @@ def remove_unproven_requests():
 
 @with_app
 def expire_exports():
-    """Delete copies after their five days, and requests answered three years ago."""
-    return actions.expire_exports() + actions.remove_old()
+    """Delete copies after their five days."""
+    return actions.expire_exports()

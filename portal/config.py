@@ -79,6 +79,10 @@ class Config:
     # back: back it up on its own, and run `flask --app app people replay-erasures` after a
     # restore (README, "Erasure and backups").
     ERASURE_LOG_PATH = os.environ.get("ERASURE_LOG_PATH", str(INSTANCE / "erasure-log.jsonl"))
+    # Days before a deletion that the person is told, with a "keep my data" link.
+    RETENTION_NOTICE_DAYS = int(os.environ.get("RETENTION_NOTICE_DAYS", 30))
+    # People erased per transaction by the nightly sweep.
+    RETENTION_BATCH = int(os.environ.get("RETENTION_BATCH", 2000))
     DOCUMENT_KEYS = os.environ.get("DOCUMENT_KEYS", "")
     DOCUMENT_MAX_BYTES = int(os.environ.get("DOCUMENT_MAX_BYTES", 10 * 1024 * 1024))
     DOCUMENT_QUOTA_BYTES = int(os.environ.get("DOCUMENT_QUOTA_BYTES", 40 * 1024 * 1024))

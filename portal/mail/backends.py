@@ -4,6 +4,7 @@ Each file holds a whole e-mail, links and names included, so the folder is 0700 
 0600, whatever the umask. `create_app` uses this class wherever the settings say "file".
 """
 import os
+from email import message_from_bytes, policy
 
 from flask import current_app
 from flask_mailman.backends.file import EmailBackend as FileEmailBackend
@@ -22,3 +23,46 @@ class EmailBackend(FileEmailBackend):
             self.stream = open_private(self._get_filename(), append=True)
             return True
         return False
+
+
+SEPARATOR = b"\n" + b"-" * 79 + b"\n"  # what the file backend writes after each message
+
+
+def forget(needles):
+    """Remove from the development outbox every message that names one of `needles` (an
+    erased person's addresses, number and name) in a header or its text; files left empty go.
+    Returns how many messages. Nothing to do unless MAIL_BACKEND=file."""
+    if current_app.config.get("MAIL_BACKEND") != "portal.mail.backends.EmailBackend":
+        return 0
+    folder = current_app.config.get("MAIL_FILE_PATH")
+    needles = [n.lower() for n in needles if n]
+    if not folder or not os.path.isdir(folder) or not needles:
+        return 0
+    removed = 0
+    for name in os.listdir(folder):
+        path = os.path.join(folder, name)
+        with open(path, "rb") as f:
+            messages = [m for m in f.read().split(SEPARATOR) if m.strip()]
+        kept = [m for m in messages if not _names_any(m, needles)]
+        if len(kept) == len(messages):
+            continue
+        removed += len(messages) - len(kept)
+        if kept:
+            tmp = f"{path}.tmp"
+            with open_private(tmp) as out:
+                out.write(b"".join(m + SEPARATOR for m in kept))
+            os.replace(tmp, path)
+        else:
+            os.unlink(path)
+    return removed
+
+
+def _names_any(raw, needles):
+    """Whether a stored message names a needle: headers and text parts, decoded."""
+    message = message_from_bytes(raw.lstrip(b"\n"), policy=policy.default)
+    texts = [str(v) for v in message.values()]
+    for part in message.walk():
+        if part.get_content_maintype() == "text":
+            texts.append(part.get_content())
+    text = "\n".join(texts).lower()
+    return any(n in text for n in needles)

@@ -3,6 +3,7 @@ import click
 from flask.cli import with_appcontext
 
 from portal.people import registry
+from portal.people.models import Person
 
 
 @click.group(help="The person registry: erasures and the document store.")
@@ -33,3 +34,30 @@ def finish_erasures():
 def reconcile_files():
     """Remove stored files that no row names (older than an hour)."""
     click.echo(f"{registry.reconcile_files()} files without a row removed.")
+
+
+@people.command("erase")
+@click.option("--email", required=True, help="The address of the person to erase.")
+@click.option("--reason", required=True, help="Why, e.g. 'request 12' or 'retention'.")
+@with_appcontext
+def erase(email, reason):
+    """Erase one person everywhere the registry knows, with a confirmation e-mail."""
+    person = Person.get_or_none(Person.email == email.strip().lower())
+    if person is None:
+        found = ", ".join(str(t.id) for t in registry.was_erased(email))
+        raise click.ClickException("no person has that address"
+                                   + (f" (erased already: tombstone {found})" if found else ""))
+    tombstone = registry.erase_person(person, reason)
+    click.echo(f"erased: tombstone {tombstone.id}")
+
+
+@people.command("was-erased")
+@click.option("--email", required=True)
+@with_appcontext
+def was_erased(email):
+    """Answer "did you erase me?": the tombstones of an address (date and reason)."""
+    found = registry.was_erased(email)
+    for tombstone in found:
+        click.echo(f"tombstone {tombstone.id}: erased {tombstone.erased_at:%Y-%m-%d} ({tombstone.reason})")
+    if not found:
+        click.echo("no erasure of that address")

@@ -613,21 +613,6 @@ def expire_exports(now=None):
     return expired
 
 
-def remove_old(now=None):
-    """Delete requests answered more than three years ago (their retention), and their copies."""
-    now = now or utcnow()
-    cutoff = deadlines.add_months(deadlines.oslo_date(now), -12 * 3)
-    old = PrivacyRequest.select(PrivacyRequest.id).where(
-        PrivacyRequest.closed_at < datetime.combine(cutoff, time(0)))
-    files = [e.storage_id for e in AccessExport.select().where(
-        AccessExport.request.in_(old), AccessExport.storage_id.is_null(False))]
-    with db.atomic():
-        removed = PrivacyRequest.delete().where(PrivacyRequest.id.in_(old)).execute()
-    for storage_id in files:
-        _delete_file(storage_id)
-    return removed
-
-
 def relay_exports(now=None):
     """Queue again every copy still to be built (Redis was down, a worker died); returns how
     many were queued."""

@@ -25,6 +25,8 @@ from portal.candidates.models import (
 )
 from portal.consent import actions as consent_actions
 from portal.documents import actions as document_actions
+from portal.people import registry
+from portal.retention import actions as retention_actions
 from tests.candidates import files
 from tests.factories import make_person, make_user
 
@@ -96,6 +98,7 @@ def fill(app):
     staff = make_user("staff", email="stab@ressursbasen.no")
     invited = make_person(name="Nils Inviterte")
     own_request = _privacy_requests(person)
+    retention_actions.sweep()  # a run for the staff retention page to list
 
     return {
         "candidate": candidate, "staff": staff,
@@ -118,6 +121,8 @@ def fill(app):
                 auth_actions.RESET, staff.email, timedelta(hours=1), user=staff),
             "auth.verify": auth_actions.issue_token(
                 auth_actions.REGISTER, "ny.person@example.no", timedelta(hours=1), name="Ny Person"),
+            "retention.keep": retention_actions.keep_serializer().dumps(
+                {"p": person.id, "d": registry.deletion_date(person).isoformat()}),
             "auth.confirm_email": auth_actions.issue_token(
                 auth_actions.CHANGE_EMAIL, "kari.ny.adresse@example.no", timedelta(hours=1),
                 user=candidate),

@@ -114,15 +114,21 @@ def test_an_unproven_request_is_deleted_with_what_was_typed_after_24_hours(app, 
     assert all("kode" in m.subject for m in outbox.to("ase@example.no"))
 
 
-def test_an_answered_request_is_kept_three_years_and_not_a_day_longer(app, db):
+def test_an_answered_request_is_kept_three_years_by_the_retention_sweep(app, db):
     from portal.requests.models import AccessExport
-    now = datetime(2029, 11, 25, 12, 0)
+    from portal.retention.actions import sweep
+    from tests.factories import make_person
+    make_person(email="ola@example.no", last_contact_at=datetime(2029, 11, 1))  # not due himself
     kept = _verified(datetime(2026, 11, 20, 10, 0))
-    gone = _verified(datetime(2026, 11, 20, 10, 0), email="ola@example.no")
+    gone = _verified(datetime(2026, 11, 20, 10, 0), kind="access", email="ola@example.no")
+    assert AccessExport.select().count() == 1
+    still_open = _verified(datetime(2026, 1, 5, 10, 0), email="per@example.no")
     PrivacyRequest.update(status="done", closed_at=datetime(2026, 11, 26, 10, 0)).where(
         PrivacyRequest.id == kept.id).execute()   # three years ago tomorrow: kept
     PrivacyRequest.update(status="done", closed_at=datetime(2026, 11, 24, 10, 0)).where(
         PrivacyRequest.id == gone.id).execute()   # three years and a day ago: gone
-    assert actions.remove_old(now) == 1
-    assert [r.id for r in PrivacyRequest.select()] == [kept.id]
-    assert AccessExport.select().count() == 0
+    with time_machine.travel(datetime(2029, 11, 25, 12, 0, tzinfo=UTC), tick=False):
+        run = sweep()
+    assert sorted(r.id for r in PrivacyRequest.select()) == sorted([kept.id, still_open.id])
+    assert AccessExport.select().count() == 0  # the copy went with its request
+    assert "after_request_closed:PrivacyRequest" in run.counts

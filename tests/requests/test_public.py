@@ -74,7 +74,7 @@ def test_someone_we_hold_nothing_about_is_told_so_at_once(client, outbox):
     [mail] = others(outbox, "ingen@example.no")
     assert "referanse" in mail.body  # every kind of person was looked for
     page = client.get("/privacy/requests").get_data(as_text=True)
-    assert "Vi har ingen opplysninger om deg." in page and "Ferdig" in page
+    assert "Vi har ingen opplysninger om deg." in page and "Utført" in page
 
 
 def test_a_question_from_someone_unknown_still_goes_to_staff(client, outbox):
