@@ -255,3 +255,16 @@ def test_the_public_pages_survive_any_input(client, kind, name, email, details, 
     # Only a well-formed request ever waits for its code.
     for asked in PrivacyRequest.select():
         assert asked.kind in ("access", "correction", "erasure", "question") and "\x00" not in asked.name
+
+
+def test_a_second_copy_asked_the_same_day_points_to_the_first(app, outbox):
+    from tests.requests.conftest import build_all
+    make_person(email="kari@example.no")
+    ask_with_code(app.test_client(), outbox, kind="access", email="kari@example.no")
+    build_all()
+    PrivacyRequest.update(status="done").execute()  # released by staff, say
+    response = ask_with_code(app.test_client(), outbox, kind="access", email="kari@example.no")
+    assert response.status_code == 302
+    assert PrivacyRequest.select().count() == 1
+    mail = others(outbox, "kari@example.no")[-1]
+    assert "vi lager én kopi om dagen" in mail.body and "/privacy/requests" in mail.body
