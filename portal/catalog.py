@@ -104,8 +104,14 @@ AFTER_SENDING = Retention(
 AUDIT_TRAIL = Retention(
     "audit_trail", 5, "at",
     _l("Five years after the event, as proof of how your data was handled"))
+AFTER_REQUEST_CLOSED = Retention(
+    "after_request_closed", 3, "closed_at",
+    _l("Three years after your request was answered, as proof of how we answered it; a request "
+       "whose e-mail address was never confirmed is deleted after one day, and a copy of your "
+       "data five days after it was ready"))
 RETENTION_RULES = {r.key: r for r in (AFTER_LAST_CONTACT, AFTER_AGREEMENT_END, UNTIL_PROVEN,
-                                      CODE_COUNT, UNTIL_USED, AFTER_SENDING, AUDIT_TRAIL)}
+                                      CODE_COUNT, UNTIL_USED, AFTER_SENDING, AUDIT_TRAIL,
+                                      AFTER_REQUEST_CLOSED)}
 
 
 @dataclass(frozen=True)
@@ -224,6 +230,18 @@ CATEGORIES = (
     Category("named_as_reference", _l("Named as a reference by a candidate"), RECORD,
              ("Reference.name", "Reference.relation", "Reference.email", "Reference.phone"),
              ("service_delivery",), AFTER_LAST_CONTACT, False, source="candidate"),
+    # Requests about one's data (portal/requests) and the copies made for access requests.
+    Category("requests", _l("Your requests about your data"), RECORD,
+             ("PrivacyRequest.kind", "PrivacyRequest.status", "PrivacyRequest.name",
+              "PrivacyRequest.email", "PrivacyRequest.details", "PrivacyRequest.received_at",
+              "PrivacyRequest.verified_at", "PrivacyRequest.verified_how",
+              "PrivacyRequest.started_at", "PrivacyRequest.first_due_on", "PrivacyRequest.due_on",
+              "PrivacyRequest.extended_at", "PrivacyRequest.extension_reason",
+              "PrivacyRequest.closed_at", "PrivacyRequest.answer", "PrivacyRequest.nothing_held",
+              "AccessExport.email", "AccessExport.status", "AccessExport.size",
+              "AccessExport.documents", "AccessExport.created_at", "AccessExport.built_at",
+              "AccessExport.released_at", "AccessExport.expires_at", "AccessExport.downloaded_at"),
+             ("internal_administration",), AFTER_REQUEST_CLOSED, False, source="person"),
     Category("audit", _l("Log of what was done with your data"), RECORD,
              ("AuditEvent.at", "AuditEvent.action", "AuditEvent.actor_role", "AuditEvent.details"),
              ("internal_administration",), AUDIT_TRAIL, False, source="portal"),
@@ -264,6 +282,14 @@ NOT_PERSONAL = frozenset({
     # The audit trail: who acted (an id and a role), about whom (an id), and the chain.
     "AuditEvent.id", "AuditEvent.actor_id", "AuditEvent.person_id", "AuditEvent.prev_hash",
     "AuditEvent.hash",
+    # Requests: ids and links, the random name of an unproven request in its browser's session,
+    # a keyed hash of the IP address (for the per-network limit), the language e-mails go in,
+    # which staff login decided (an id), and the step counter that keeps two staff apart.
+    "PrivacyRequest.id", "PrivacyRequest.token", "PrivacyRequest.person",
+    "PrivacyRequest.challenge", "PrivacyRequest.ip_key", "PrivacyRequest.locale",
+    "PrivacyRequest.decided_by", "PrivacyRequest.version", "PrivacyRequest.updated_at",
+    "AccessExport.id", "AccessExport.request", "AccessExport.person", "AccessExport.storage_id",
+    "AccessExport.attempts", "AccessExport.started_at",
 })
 
 
