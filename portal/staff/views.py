@@ -34,19 +34,20 @@ def find():
     """Find people by name, e-mail address or phone number, a page at a time."""
     text = request.args.get("q", "")
     why = _why(request.args.get("why", ""))
-    people, more, problem = [], None, None
+    found, problem = None, None
     if text.strip():
         try:
-            people, more = search.search(text, after=request.args.get("after", type=int))
+            found = search.search(text, after=request.args.get("after"))
         except search.SearchProblem as refused:
             problem = refused.message
     text = text[:search.MAX_QUERY * 2]  # what is shown back in the box, not 10 000 characters
     args = {k: v for k, v in (("q", text.strip()), ("why", why)) if v}
     status = 400 if problem and not wants_fragment() else 200
     return render("staff/search.html", fragment="results", status=status, text=text, why=why,
-                  people=people, problem=problem, purposes=records.PURPOSES,
+                  found=found, problem=problem, purposes=records.PURPOSES,
                   first_url=url_for("staff.find", **args) if "after" in request.args else None,
-                  next_url=url_for("staff.find", after=more, **args) if more else None)
+                  next_url=url_for("staff.find", after=found.next, **args)
+                  if found and found.next else None)
 
 
 # --- A person's record -----------------------------------------------------------------------------
@@ -68,7 +69,7 @@ def record(person_id, why):
     person = records.open_record(person_id, why, current_user)
     if person is None:
         abort(404)
-    return render("staff/record.html", person=person, why=why, purpose=records.PURPOSES[why],
+    return render("staff/record.html", purpose=records.PURPOSES[why],
                   pages=records.record_page(person), sources=records.SOURCES,
                   **_entries_context(person, why))
 
