@@ -24,12 +24,13 @@ from portal.documents import feature as documents
 from portal.mail import feature as mail
 from portal.people import feature as people
 from portal.privacy import feature as privacy
+from portal.retention import feature as retention
 from portal.staff import feature as staff
 from portal.verification import feature as verification
 from portal.web import feature as web
 
 FEATURES = (web, auth, people, audit, mail, verification, booking, candidates, documents, consent,
-            staff, privacy)
+            staff, privacy, retention)
 
 
 def models_in(module):

@@ -14,6 +14,7 @@ from portal.auth.models import ROLES, AccountToken, LoginSession, User
 from portal.db import db, utcnow
 from portal.mail.actions import queue_email
 from portal.mail.limits import ensure_mail_allowed
+from portal.people.contact import contact
 from portal.people.models import Person
 from portal.web.forms import email_address
 from portal.web.links import external_url
@@ -97,6 +98,8 @@ def start_session(user):
         LoginSession.create(user=user, token_hash=_token_hash(token))
         user.last_login_at = utcnow()
         user.save(only=[User.last_login_at])
+        if user.person is not None:
+            contact(user.person, "login")
         record("account.login", person=user.person_id, actor=user)
     return token
 

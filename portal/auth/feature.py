@@ -1,6 +1,8 @@
 """What accounts bring: login, registration, reset, sessions, the access guard, `users` CLI."""
+from portal import catalog
 from portal.auth import cli, demo, guard, models, throttle, views
-from portal.people.holdings import RedisKeys, Rows
+from portal.db import any_of
+from portal.people.holdings import Expiry, RedisKeys, Rows
 from portal.ratelimit import keyed_hash
 
 __all__ = ["init_app", "blueprint", "models", "cli", "load_demo_data",
@@ -21,9 +23,9 @@ User, LoginSession, AccountToken = models.User, models.LoginSession, models.Acco
 
 def _users(subject):
     """The subject's logins: linked to their Person, or under one of their addresses."""
-    condition = User.email.in_(sorted(subject.emails)) if subject.emails else None
-    if subject.person is not None:
-        linked = User.person == subject.person_id
+    condition = any_of(User.email, sorted(subject.emails)) if subject.emails else None
+    if subject.person_ids:
+        linked = any_of(User.person, subject.ids())
         condition = linked if condition is None else condition | linked
     return User.select(User.id).where(condition) if condition is not None else None
 
@@ -43,8 +45,9 @@ personal_data = (
     Rows(LoginSession, category="login", reach=_by_user(LoginSession), whole_row=True,
          withheld=("token_hash",), source="portal"),
     Rows(AccountToken, category="login", email="email", reach=_by_user(AccountToken),
-         whole_row=True, withheld=("token_hash",), source="portal"),
+         whole_row=True, withheld=("token_hash",), source="portal", expires=Expiry(
+             catalog.UNTIL_USED, also=lambda: AccountToken.used_at.is_null(False))),
     RedisKeys("login attempts per account", lambda s: [
         throttle.account_key(e) for e in s.emails] + [
-        keyed_hash("reauth", u.id) for u in (_users(s) or [])]),
+        keyed_hash("reauth", user_id) for user_id in s.user_ids]),
 )

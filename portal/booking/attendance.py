@@ -11,6 +11,7 @@ from portal.booking.models import Booking, Consultant
 from portal.booking.schedule import BookingProblem, oslo_today, to_utc
 from portal.candidates.actions import close_candidate_stage, open_candidate_stage
 from portal.db import db, utcnow
+from portal.people.contact import contact
 from portal.people.models import Person
 
 MARKS = ("attended", "no_show")
@@ -42,8 +43,10 @@ def can_undo(booking, now=None):
 def mark(booking_id, status, actor=None, now=None):
     """Mark a started meeting held ("attended") or not attended ("no_show"); returns the booking.
 
-    Held opens the candidate stage. Raises MarkProblem, changing nothing, when the meeting has
-    not started or the booking is no longer booked (two staff at once: the first one wins).
+    Held opens the candidate stage and is contact (the retention clock starts again; the
+    clock before is kept on the booking for an undo). Raises MarkProblem, changing nothing,
+    when the meeting has not started or the booking is no longer booked (two staff at once:
+    the first one wins).
     """
     if status not in MARKS:
         raise ValueError(status)
@@ -60,7 +63,13 @@ def mark(booking_id, status, actor=None, now=None):
             raise MarkProblem("changed")
         record(f"booking.{status}", person=booking.person_id, actor=actor, booking=booking.id)
         if status == "attended":
-            open_candidate_stage(Person.get_by_id(booking.person_id), "meeting_attended")
+            person = Person.get_by_id(booking.person_id)
+            before = person.last_contact_at
+            open_candidate_stage(person, "meeting_attended")
+            contact(person, "meeting")
+            # The marking's time is the contact's: an undo can tell whether any came after.
+            Booking.update(marked_at=person.last_contact_at, contact_before=before).where(
+                Booking.id == booking.id).execute()
     return Booking.get_by_id(booking_id)
 
 
@@ -68,7 +77,8 @@ def undo(booking_id, actor=None, now=None):
     """Undo a marking made today: the booking is booked again; returns it.
 
     Undoing "held" closes the candidate stage again only when nothing else keeps it open:
-    another meeting held, or any candidate-stage data given meanwhile (never hidden).
+    another meeting held, or any candidate-stage data given meanwhile (never hidden); and
+    the retention clock goes back to where it was, unless there was other contact since.
     """
     now = now or utcnow()
     with db.atomic():
@@ -77,7 +87,8 @@ def undo(booking_id, actor=None, now=None):
             raise MarkProblem("not_marked" if booking.status == "booked" else "changed")
         if not can_undo(booking, now):
             raise MarkProblem("too_late")
-        changed = (Booking.update(status="booked", marked_at=None, updated_at=now)
+        changed = (Booking.update(status="booked", marked_at=None, contact_before=None,
+                                  updated_at=now)
                    .where(Booking.id == booking.id, Booking.status == booking.status,
                           Booking.marked_at == booking.marked_at).execute())
         if not changed:
@@ -85,6 +96,10 @@ def undo(booking_id, actor=None, now=None):
         record("booking.mark_undone", person=booking.person_id, actor=actor, booking=booking.id,
                was=booking.status)
         if booking.status == "attended":
+            if booking.contact_before is not None:
+                Person.update(last_contact_at=booking.contact_before).where(
+                    Person.id == booking.person_id,
+                    Person.last_contact_at == booking.marked_at).execute()
             held_elsewhere = Booking.select().where(
                 Booking.person == booking.person_id, Booking.status == "attended").exists()
             if not held_elsewhere:

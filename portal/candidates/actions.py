@@ -27,6 +27,7 @@ from portal.candidates.models import (
 )
 from portal.db import db, utcnow
 from portal.documents.models import Document
+from portal.people.contact import contact
 from portal.people.models import Person
 from portal.web.formats import country_name, format_when
 
@@ -219,18 +220,17 @@ def save_row(person, section, form, row=None):
             row.updated_at = utcnow()
         created = row.id is None
         row.save()
-        person.touch()
+        contact(person, "own_change")
         record("profile.updated", person=person, section=section.key, row=row.id,
                change="created" if created else "updated")
     return row
 
 
 def delete_row(person, section, row):
-    """Delete one row of a list section; audited and touching last contact."""
+    """Delete one row of a list section; audited (deleting is never contact)."""
     with db.atomic():
         section.model.delete().where((section.model.id == row.id)
                                      & (section.model.person == person.id)).execute()
-        person.touch()
         record("profile.updated", person=person, section=section.key, row=row.id, change="deleted")
 
 

@@ -50,7 +50,7 @@ class Person(BaseModel):
     name_key = CharField(max_length=KEY_LENGTH, default="")
     phone_key = CharField(max_length=KEY_LENGTH, default="")
 
-    # On PostgreSQL only (migration 0007): trigram indexes for substring search (pg_trgm). The
+    # On PostgreSQL only (migration 0008): trigram indexes for substring search (pg_trgm). The
     # schema check (portal/schema.py) leaves them alone there; SQLite searches by prefix only.
     POSTGRES_ONLY_INDEXES = ("person_name_key_trgm", "person_email_trgm")
 
@@ -113,3 +113,10 @@ class Tombstone(BaseModel):
     reason = CharField(max_length=200)  # e.g. "request 12", "retention: after_last_contact"
     email_hash = CharField(max_length=64, index=True)
     redis_pending = TextField(default="")
+
+
+class PendingFileDeletion(BaseModel):
+    """A stored file whose row is gone, to remove after commit; left here by a crash until the
+    next run (portal/people/registry.py finish_erasures). A random storage id, nothing else."""
+    storage_id = CharField(max_length=64, unique=True)
+    created_at = DateTimeField(default=utcnow)

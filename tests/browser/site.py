@@ -29,6 +29,8 @@ from portal.candidates.models import (
 from portal.consent import actions as consent_actions
 from portal.db import utcnow
 from portal.documents import actions as document_actions
+from portal.people import registry
+from portal.retention import actions as retention_actions
 from portal.staff import record as staff_record
 from tests.candidates import files
 from tests.factories import make_person, make_user
@@ -107,6 +109,7 @@ def fill(app):
     NotedAvailability.create(person=person, available_from=date(2027, 2, 1),
                              availability="Heltid fra februar", salary=640000, noted_by=staff.id)
     staff_record.open_record(person.id, "follow_up", staff)  # shown on /account
+    retention_actions.sweep()  # a run for the staff retention page to list
 
     return {
         "candidate": candidate, "staff": staff,
@@ -129,6 +132,8 @@ def fill(app):
                 auth_actions.RESET, staff.email, timedelta(hours=1), user=staff),
             "auth.verify": auth_actions.issue_token(
                 auth_actions.REGISTER, "ny.person@example.no", timedelta(hours=1), name="Ny Person"),
+            "retention.keep": retention_actions.keep_serializer().dumps(
+                {"p": person.id, "d": registry.deletion_date(person).isoformat()}),
             "auth.confirm_email": auth_actions.issue_token(
                 auth_actions.CHANGE_EMAIL, "kari.ny.adresse@example.no", timedelta(hours=1),
                 user=candidate),

@@ -1,7 +1,8 @@
 """Staff workspace (issue 15): search keys on Person for keyset-paged prefix search (and, on
-PostgreSQL, trigram indexes for substring search), when a booking was marked, the date and the
-last change of an evaluation, availability and salary as noted by staff, and each opening of a
-person's record. Time defaults (utcnow) are set by the models."""
+PostgreSQL, trigram indexes for substring search), when a booking was marked (and the retention
+clock before, for an undo), the date and the last change of an evaluation, availability and
+salary as noted by staff, and each opening of a person's record. Time defaults (utcnow) are set
+by the models."""
 from peewee import *
 
 from portal.people.models import name_key, phone_key
@@ -44,6 +45,7 @@ def up(migrator, db):
             db.execute_sql('UPDATE person SET name_key = %s, phone_key = %s WHERE id = %s'
                            .replace('%s', db.param), (name_key(name), phone_key(phone), pk))
     migrator.migrate(migrator.add_column('booking', 'marked_at', DateTimeField(null=True)))
+    migrator.migrate(migrator.add_column('booking', 'contact_before', DateTimeField(null=True)))
     migrator.migrate(migrator.add_column('evaluation', 'held_on', DateField(null=True)))
     migrator.migrate(migrator.add_column('evaluation', 'updated_at', DateTimeField(null=True)))
     db.execute_sql('UPDATE evaluation SET updated_at = created_at')
@@ -86,6 +88,7 @@ def down(migrator, db):
     migrator.migrate(migrator.drop_index('person', 'person_name_key_id'))
     migrator.migrate(migrator.drop_column('evaluation', 'updated_at'))
     migrator.migrate(migrator.drop_column('evaluation', 'held_on'))
+    migrator.migrate(migrator.drop_column('booking', 'contact_before'))
     migrator.migrate(migrator.drop_column('booking', 'marked_at'))
     migrator.migrate(migrator.drop_column('person', 'phone_key'))
     migrator.migrate(migrator.drop_column('person', 'name_key'))
