@@ -224,3 +224,29 @@ def test_bad_filters_get_a_message_and_list_nothing(client, login_as, history, q
     assert response.status_code == 400
     page = response.get_data(as_text=True)
     assert message in page and _ids(page) == []
+
+
+def test_held_is_contact_and_its_undo_puts_the_retention_clock_back(app, meeting):
+    booking = meeting()
+    before = Person.get_by_id(booking.person_id).last_contact_at
+    attendance.mark(booking.id, "attended")
+    assert Person.get_by_id(booking.person_id).last_contact_at > before
+    attendance.undo(booking.id)
+    assert Person.get_by_id(booking.person_id).last_contact_at == before
+
+
+def test_an_undo_keeps_contact_made_after_the_marking(app, meeting):
+    from portal.people.contact import contact
+    booking = meeting()
+    attendance.mark(booking.id, "attended")
+    person = Person.get_by_id(booking.person_id)
+    contact(person, "login")
+    attendance.undo(booking.id)
+    assert Person.get_by_id(booking.person_id).last_contact_at == person.last_contact_at
+
+
+def test_not_attended_is_no_contact(app, meeting):
+    booking = meeting()
+    before = Person.get_by_id(booking.person_id).last_contact_at
+    attendance.mark(booking.id, "no_show")
+    assert Person.get_by_id(booking.person_id).last_contact_at == before
