@@ -113,9 +113,7 @@ def load_session(user_id, token):
     if found is None or str(found.user_id) != str(user_id) or not found.user.active:
         return None
     now = utcnow()
-    cfg = current_app.config
-    if (now - found.last_seen_at > cfg["SESSION_IDLE_TIMEOUT"]
-            or now - found.created_at > cfg["SESSION_ABSOLUTE_TIMEOUT"]):
+    if not session_alive(found.created_at, found.last_seen_at, now):
         found.delete_instance()
         return None
     if now - found.last_seen_at > timedelta(minutes=1):  # not a write on every request
@@ -123,6 +121,24 @@ def load_session(user_id, token):
     user = found.user
     user.login_session = found
     return user
+
+
+def session_alive(created_at, last_seen_at, now=None):
+    """Whether a session begun and last used at these times still lets its browser in."""
+    now, cfg = now or utcnow(), current_app.config
+    return (now - last_seen_at <= cfg["SESSION_IDLE_TIMEOUT"]
+            and now - created_at <= cfg["SESSION_ABSOLUTE_TIMEOUT"])
+
+
+def end_own_session(user, session_id):
+    """End one of the user's own sessions (that browser is logged out); audited. False when
+    no session of theirs has this id."""
+    with db.atomic():
+        ended = LoginSession.delete().where((LoginSession.id == session_id)
+                                            & (LoginSession.user == user.id)).execute()
+        if ended:
+            record("account.session_ended", person=user.person_id, actor=user, session=session_id)
+    return bool(ended)
 
 
 def end_session(token):

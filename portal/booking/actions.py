@@ -16,6 +16,7 @@ from portal.booking.schedule import BookingProblem, SlotProblem, claimable_slot
 from portal.candidates.actions import invite_path
 from portal.db import db, utcnow
 from portal.mail.actions import queue_email
+from portal.people import registry
 from portal.people.contact import contact
 from portal.people.models import Person
 from portal.web.formats import format_when
@@ -246,22 +247,20 @@ def _typed_of(booking_id, person):
 
 
 def apply_typed(booking_id, person):
-    """Use what the person typed at a booking for what we hold; the typed copy is deleted."""
+    """Use what the person typed at a booking for what we hold (a correction by the person
+    themself, through the registry); the typed copy is deleted."""
     with db.atomic():
         booking = _typed_of(booking_id, person)
         values = dict(booking.differing)
-        if values:
-            Person.update(**values, updated_at=utcnow()).where(Person.id == person.id).execute()
-            for column, value in values.items():
-                setattr(person, column, value)
+        registry.rectify(person, values, by="person")
         _clear_typed(booking)
-        contact(person, "own_change")
         record("booking.typed_applied", person=person, booking=booking.id, fields=sorted(values))
     return values
 
 
 def dismiss_typed(booking_id, person):
-    """Keep what we hold and delete what the person typed at a booking."""
+    """Keep what we hold and delete what the person typed at a booking. Deleting data is no
+    new contact: the retention clock is left as it is."""
     with db.atomic():
         booking = _typed_of(booking_id, person)
         _clear_typed(booking)

@@ -347,7 +347,8 @@ def documents_of(person):
 
 
 def delete_document(person, document):
-    """Delete a document row and its encrypted file; audited."""
+    """Delete a document row and its encrypted file; audited. Deleting data is no new contact:
+    the retention clock is left as it is."""
     with db.atomic():
         Document.delete().where((Document.id == document.id)
                                 & (Document.person == person.id)).execute()

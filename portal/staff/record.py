@@ -54,12 +54,6 @@ def open_record(person_id, purpose, viewer):
     return person
 
 
-def views_of(person):
-    """When the person's record was opened, newest first: for the person's own page."""
-    return list(RecordView.select().where(RecordView.person == person.id)
-                .order_by(RecordView.at.desc(), RecordView.id.desc()))
-
-
 # --- Everything held, readable ------------------------------------------------------------------
 
 # Columns shown by their label, per model.

@@ -76,11 +76,14 @@ def test_the_candidate_then_sees_when_and_why_their_record_was_opened(client, lo
     client.get(f"/staff/candidates/{candidate.id}/follow_up")
     login_as("candidate", person=candidate)
     page = client.get("/account").get_data(as_text=True)
-    card = page[page.index("Når våre ansatte åpnet opplysningene dine"):]
-    assert "En administrator, oppfølging av en bestilling eller et møte" in card
-    assert "En av våre ansatte, behandling av en personvernhenvendelse" in card
+    card = page[page.index('id="category-record_views"'):]
+    card = card[:card.index("</section>")]
+    assert "Når våre ansatte åpnet opplysningene dine" in card
+    assert "En administrator: Oppfølging av en bestilling eller et møte" in card
+    assert "En av våre ansatte: Behandling av en personvernhenvendelse" in card
     assert card.index("En administrator") < card.index("En av våre ansatte")  # newest first
     assert staff.email not in page and "silje" not in page.lower()
+    assert "Opplysningene dine ble åpnet av våre ansatte" in page  # the log says it too
     # And in their copy of everything held, under its own category, from the portal.
     views = {g.category.key: g for g in registry.export_person(candidate)}["record_views"]
     assert [(i.source, i.fields["role"], i.fields["purpose"]) for i in views.items] == [
@@ -89,7 +92,8 @@ def test_the_candidate_then_sees_when_and_why_their_record_was_opened(client, lo
 
 def test_a_person_without_openings_sees_no_such_card(client, login_as, candidate):
     login_as("candidate", person=candidate)
-    assert "Når våre ansatte åpnet" not in client.get("/account").get_data(as_text=True)
+    page = client.get("/account").get_data(as_text=True)
+    assert "Når våre ansatte åpnet" not in page and 'id="category-record_views"' not in page
 
 
 def test_the_purpose_is_chosen_before_anything_is_shown(client, login_as, candidate):
