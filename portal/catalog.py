@@ -191,10 +191,12 @@ CATEGORIES = (
              ("LanguageSkill.language", "LanguageSkill.level"),
              _PROFILE, AFTER_LAST_CONTACT, True),
     Category("evaluations", _l("Evaluations and competence analyses"), CANDIDATE,
-             ("Evaluation.kind", "Evaluation.summary", "Evaluation.result"),
+             ("Evaluation.kind", "Evaluation.held_on", "Evaluation.summary", "Evaluation.result"),
              _PROFILE, AFTER_LAST_CONTACT, True, source="staff"),
     Category("availability_salary", _l("Availability and salary"), CANDIDATE,
-             ("Profile.available_from", "Profile.availability", "Profile.salary_expectation"),
+             ("Profile.available_from", "Profile.availability", "Profile.salary_expectation",
+              "NotedAvailability.available_from", "NotedAvailability.availability",
+              "NotedAvailability.salary"),
              _PROFILE, AFTER_LAST_CONTACT, True),
     Category("job_specific", _l("Other information relevant to a specific job"), CANDIDATE,
              ("JobNote.job", "JobNote.text"),
@@ -242,6 +244,9 @@ CATEGORIES = (
               "AccessExport.documents", "AccessExport.created_at", "AccessExport.built_at",
               "AccessExport.released_at", "AccessExport.expires_at", "AccessExport.downloaded_at"),
              ("internal_administration",), AFTER_REQUEST_CLOSED, False, source="person"),
+    Category("record_views", _l("When our staff opened your record"), RECORD,
+             ("RecordView.at", "RecordView.role", "RecordView.purpose"),
+             ("internal_administration",), AFTER_LAST_CONTACT, False, source="portal"),
     Category("audit", _l("Log of what was done with your data"), RECORD,
              ("AuditEvent.at", "AuditEvent.action", "AuditEvent.actor_role", "AuditEvent.details"),
              ("internal_administration",), AUDIT_TRAIL, False, source="portal"),
@@ -251,6 +256,9 @@ CATEGORIES = (
 NOT_PERSONAL = frozenset({
     "Person.id", "Person.created_at", "Person.updated_at", "Person.last_contact_at", "Person.stage",
     "Person.locale",
+    # Staff search keys: the name and the phone number again, folded for comparing (erased with
+    # the row, never shown).
+    "Person.name_key", "Person.phone_key",
     # Candidate-stage models: ids, the person link and timestamps.
     "Profile.id", "Profile.person", "Profile.created_at", "Profile.updated_at",
     "WorkExperience.id", "WorkExperience.person", "WorkExperience.created_at",
@@ -260,11 +268,17 @@ NOT_PERSONAL = frozenset({
     "LanguageSkill.id", "LanguageSkill.person", "LanguageSkill.created_at",
     "JobNote.id", "JobNote.person", "JobNote.created_at",
     "Evaluation.id", "Evaluation.person", "Evaluation.recorded_by", "Evaluation.created_at",
+    "Evaluation.updated_at",
+    "NotedAvailability.id", "NotedAvailability.person", "NotedAvailability.noted_by",
+    "NotedAvailability.created_at", "NotedAvailability.updated_at",
+    "RecordView.id", "RecordView.person",
     # A Document row is catalogued by its kind ("Document.cv", ...); these columns describe the file.
     "Document.id", "Document.person", "Document.kind", "Document.storage_id", "Document.filename",
     "Document.content_type", "Document.size", "Document.uploaded_at",
     "Booking.id", "Booking.person", "Booking.created_at", "Booking.updated_at",
     "Booking.calendar_uid", "Booking.sequence",  # the calendar event: a random UID and a count
+    "Booking.marked_at",  # when staff marked it attended or no-show
+    "Booking.contact_before",  # the retention clock before "attended", for an undo that day
     # A booking waiting for its code: its random name in the session, the code's challenge, a
     # keyed hash of the IP address (for the per-IP limit), when the code was given.
     "PendingBooking.id", "PendingBooking.token", "PendingBooking.challenge",

@@ -14,6 +14,16 @@ MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
 cli = AppGroup("db", help="Database schema.")
 
 
+def schema_diff(database):
+    """What differs between the models and the database; indexes a model declares as
+    PostgreSQL's own (`POSTGRES_ONLY_INDEXES`: pg_trgm) are no difference there."""
+    diff = diff_models(database, all_models())
+    if not database.__class__.__name__.startswith("Postgres"):
+        return diff
+    own = {name for m in all_models() for name in getattr(m, "POSTGRES_ONLY_INDEXES", ())}
+    return diff._replace(drop_indexes=[i for i in diff.drop_indexes if i.name not in own])
+
+
 def migrate():
     """Apply every pending migration; returns the names applied."""
     with db.connection_context():
@@ -32,7 +42,7 @@ def migrate_command():
 def generate_command(name):
     """Write a migration from the difference between models and database."""
     with db.connection_context():
-        diff = diff_models(db.obj, all_models())
+        diff = schema_diff(db.obj)
         if not diff:
             click.echo("schema matches models")
             return

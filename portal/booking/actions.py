@@ -13,7 +13,7 @@ from portal.audit.actions import record
 from portal.booking import calendar
 from portal.booking.models import KIND_LABELS, PLACE_LABELS, TYPED, Booking, Consultant
 from portal.booking.schedule import BookingProblem, SlotProblem, claimable_slot
-from portal.candidates.actions import invite_path, open_candidate_stage
+from portal.candidates.actions import invite_path
 from portal.db import db, utcnow
 from portal.mail.actions import queue_email
 from portal.people import registry
@@ -400,19 +400,3 @@ def upcoming_bookings(now=None):
 def queue_section():
     """The staff queue's "Upcoming bookings" section."""
     return (_l("Upcoming bookings"), "booking/_staff_queue.html", list(upcoming_bookings()))
-
-
-def mark(booking, status, actor=None):
-    """Mark a booked meeting attended or no-show; attended opens the candidate stage."""
-    if status not in ("attended", "no_show"):
-        raise ValueError(status)
-    with db.atomic():
-        changed = (Booking.update(status=status, updated_at=utcnow())
-                   .where(Booking.id == booking.id, Booking.status == "booked").execute())
-        if not changed:
-            return False
-        record(f"booking.{status}", person=booking.person, actor=actor, booking=booking.id)
-        if status == "attended":
-            open_candidate_stage(booking.person, "meeting_attended")
-            contact(booking.person, "meeting")
-    return True

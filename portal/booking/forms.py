@@ -200,3 +200,46 @@ class ExceptionForm(Form):
             raise ValidationError(_l("Extra hours need a start and an end time."))
         if bool(self.starts.data) != bool(self.ends.data):
             raise ValidationError(_l("Give both a start and an end time, or neither for the whole day."))
+
+
+def _id_or_none(value):
+    try:
+        return int(value) if value not in (None, "") else None
+    except (TypeError, ValueError):
+        return -1  # no consultant has it: refused by validate_consultant
+
+
+class PastBookingsForm(Form):
+    """The filters of the past bookings list (a GET form: no CSRF token, nothing changes)."""
+    class Meta:
+        csrf = False
+
+    consultant = SelectField(_l("Consultant"), coerce=_id_or_none, validate_choice=False)
+    on_or_after = DateField(_l("From"), validators=[Optional()])
+    on_or_before = DateField(_l("To"), validators=[Optional()])
+    status = SelectField(_l("Status"), validate_choice=False)
+
+    def __init__(self, *args, consultants=(), statuses=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.consultant.choices = [("", _l("Every consultant"))] + [
+            (c.id, c.name) for c in consultants]
+        self.status.choices = [("", _l("Any status"))] + list(statuses)
+
+    def validate(self, extra_validators=None):
+        ok = super().validate(extra_validators)
+        for field in (self.on_or_after, self.on_or_before):
+            if field.errors and field.raw_data and field.raw_data[0] and field.data is None:
+                field.errors[:] = [_l("Enter the date as YYYY-MM-DD, e.g. 2024-08-15.")]
+        return ok
+
+    def validate_consultant(self, field):
+        if field.data is not None and field.data not in [c for c, _ in field.choices[1:]]:
+            raise ValidationError(_l("Choose a consultant from the list."))
+
+    def validate_status(self, field):
+        if field.data and field.data not in [s for s, _ in field.choices[1:]]:
+            raise ValidationError(_l("Choose a status from the list."))
+
+    def validate_on_or_before(self, field):
+        if field.data and self.on_or_after.data and field.data < self.on_or_after.data:
+            raise ValidationError(_l("The end date must be on or after the start date."))

@@ -74,6 +74,8 @@ class Booking(BaseModel):
     created_at = DateTimeField(default=utcnow)
     updated_at = DateTimeField(default=utcnow)
     reminder_sent_at = DateTimeField(null=True)
+    marked_at = DateTimeField(null=True)  # when staff marked it attended or no-show (undo: that day)
+    contact_before = DateTimeField(null=True)  # the person's last contact before "attended"
 
     @property
     def uid(self):

@@ -7,13 +7,14 @@ from playhouse.flask_utils import get_object_or_404
 
 from portal import catalog
 from portal.auth.guard import public, roles, staff_only
-from portal.booking import actions, availability, calendar, schedule
+from portal.booking import actions, attendance, availability, calendar, schedule
 from portal.booking import pending as pendings
 from portal.booking.forms import (
     WEEKDAY_LABELS,
     BookingForm,
     ConsultantForm,
     ExceptionForm,
+    PastBookingsForm,
     SlotForm,
     WeeklyHoursForm,
 )
@@ -43,7 +44,8 @@ bp = Blueprint("booking", __name__)
 def booking_labels():
     return {"booking_kind_labels": KIND_LABELS, "booking_place_labels": PLACE_LABELS,
             "booking_field_labels": FIELD_LABELS, "booking_status_labels": STATUS_LABELS,
-            "booking_typed_offers": actions.typed_offers, "booking_where": calendar.where}
+            "booking_typed_offers": actions.typed_offers, "booking_where": calendar.where,
+            "booking_attendance": attendance}
 
 
 def _week():
@@ -394,27 +396,81 @@ def dismiss_typed(booking_id):
 
 # --- Staff -------------------------------------------------------------------------------------
 
+@bp.route("/staff/bookings")
+@staff_only
+def past():
+    """List meetings that have started, newest first, by consultant, date and status."""
+    consultants = list(Consultant.select().order_by(Consultant.name))
+    form = PastBookingsForm(request.args, consultants=consultants,
+                            statuses=[(s, STATUS_LABELS[s]) for s in attendance.STATUSES])
+    bookings, more = [], None
+    if form.validate():
+        filters = attendance.PastFilter(form.consultant.data, form.on_or_after.data,
+                                        form.on_or_before.data, form.status.data or None)
+        bookings, more = attendance.past_bookings(filters, before=request.args.get(
+            "before", type=int))
+    args = {k: v for k, v in request.args.items() if k != "before" and v}
+    return render("booking/past.html", status=400 if form.errors else 200, form=form,
+                  bookings=bookings, first_url=url_for("booking.past", **args),
+                  next_url=url_for("booking.past", before=more, **args) if more else None,
+                  paged="before" in request.args, **_row_context())
+
+
+def _row_context():
+    """What a booking row of a staff list needs; `back` is the list to return to without JS."""
+    back = _staff_back() if request.method == "POST" else request.full_path.rstrip("?")
+    return {"back": back}
+
+
 @bp.route("/staff/bookings/<int:booking_id>/attended", methods=["POST"])
 @staff_only
 def attended(booking_id):
-    """Mark a meeting as held; the person reaches the candidate stage."""
-    return _mark(booking_id, "attended")
+    """Mark a meeting that has started as held; the person reaches the candidate stage."""
+    return _attendance(booking_id, lambda b: attendance.mark(b, "attended", current_user),
+                       _("Marked as held."))
 
 
 @bp.route("/staff/bookings/<int:booking_id>/no-show", methods=["POST"])
 @staff_only
 def no_show(booking_id):
-    """Mark that the person did not come."""
-    return _mark(booking_id, "no_show")
+    """Mark that the person did not come to a meeting that has started."""
+    return _attendance(booking_id, lambda b: attendance.mark(b, "no_show", current_user),
+                       _("Marked as not attended."))
 
 
-def _mark(booking_id, status):
+@bp.route("/staff/bookings/<int:booking_id>/undo", methods=["POST"])
+@staff_only
+def undo_mark(booking_id):
+    """Undo today's marking of a meeting: it is booked again."""
+    return _attendance(booking_id, lambda b: attendance.undo(b, current_user),
+                       _("Marking undone. The meeting can be marked again."))
+
+
+def _attendance(booking_id, change, done):
+    """Change a booking's attendance; the row in place (htmx) or back to the list with a word."""
     booking = get_object_or_404(Booking, Booking.id == booking_id)
-    if EmptyForm().validate_on_submit() and actions.mark(booking, status):
-        flash(_("Marked as attended.") if status == "attended" else _("Marked as no-show."), "info")
+    problem = None
+    if not EmptyForm().validate_on_submit():
+        problem = _("The page had been open too long. Please try again.")
     else:
-        flash(_("That booking was already marked or cancelled."), "error")
-    return redirect(url_for("staff.queue"))
+        try:
+            booking = change(booking.id)
+        except attendance.MarkProblem as refused:
+            problem = refused.message
+            booking = Booking.get_by_id(booking.id)
+    if wants_fragment():
+        return render("booking/_staff_row.html", b=booking, problem=problem, done=None if problem
+                      else done, **_row_context())
+    flash(problem or done, "error" if problem else "success")
+    return redirect(_staff_back())
+
+
+def _staff_back():
+    """The staff list the form was sent from (a path of ours), else the queue."""
+    back = request.form.get("back", "")
+    if back.startswith("/staff/") and "//" not in back and "\\" not in back:
+        return back
+    return url_for("staff.queue")
 
 
 @bp.route("/staff/consultants", methods=["GET", "POST"])

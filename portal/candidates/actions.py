@@ -45,6 +45,36 @@ def open_candidate_stage(person, reason):
     return True
 
 
+def has_candidate_data(person):
+    """Whether anything of the candidate stage is held about the person: a document, or any
+    row of a candidate-stage category with a value (an empty profile row is nothing)."""
+    from portal.people import registry  # the registry reads every feature: imported on use
+    for group in registry.export_person(person):
+        if group.category.stage != catalog.CANDIDATE:
+            continue
+        for item in group.items:
+            columns = [f.split(".", 1)[1] for f in group.category.fields
+                       if f.split(".", 1)[0] == item.model]
+            if item.model == "Document" or any(item.fields.get(c) not in (None, "")
+                                               for c in columns):
+                return True
+    return False
+
+
+def close_candidate_stage(person, reason):
+    """Close the candidate stage again (what opened it was undone), unless candidate-stage
+    data was given meanwhile: data already given is never hidden. Returns whether it closed."""
+    if person.stage != catalog.CANDIDATE or has_candidate_data(person):
+        return False
+    with db.atomic():
+        closed = Person.update(stage=catalog.BOOKING).where(
+            Person.id == person.id, Person.stage == catalog.CANDIDATE).execute()
+        if closed:
+            person.stage = catalog.BOOKING
+            record("person.candidate_stage_closed", person=person, reason=reason)
+    return bool(closed)
+
+
 def _secret(purpose):
     return hmac.new(current_app.config["SECRET_KEY"].encode(), purpose.encode(),
                     hashlib.sha256).digest()

@@ -21,7 +21,9 @@ def _profile_rows(model, source="person"):
 personal_data = tuple(_profile_rows(m) for m in (
     models.Profile, models.WorkExperience, models.Reference, models.Qualification,
     models.Certificate, models.LanguageSkill, models.JobNote)) + (
+    # What staff write: evaluations, and availability and salary as noted in a meeting.
     _profile_rows(models.Evaluation, source="staff"),
+    _profile_rows(models.NotedAvailability, source="staff"),
     Rows(models.Reference, category="named_as_reference", email="email", phone="phone",
          whole_row=True, source="candidate", subject_kind="reference"),
 )

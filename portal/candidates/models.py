@@ -74,11 +74,28 @@ class JobNote(BaseModel):
     created_at = DateTimeField(default=utcnow)
 
 
+EVALUATION_KINDS = ("evaluation", "competence_analysis")
+
+
 class Evaluation(BaseModel):
     """Results of evaluations and competence analyses, written by staff; the person can read them."""
     person = ForeignKeyField(Person, backref="evaluations", on_delete="CASCADE")
-    kind = CharField(max_length=100)
+    kind = CharField(max_length=100)  # EVALUATION_KINDS (older rows: free text)
+    held_on = DateField(null=True)  # the day the evaluation or analysis was made
     summary = TextField(default="")
     result = TextField(default="")
     recorded_by = IntegerField(null=True)  # staff User id; not a foreign key: outlives the login
     created_at = DateTimeField(default=utcnow)
+    updated_at = DateTimeField(default=utcnow)
+
+
+class NotedAvailability(BaseModel):
+    """Availability and salary as staff noted them, in a meeting or on the phone: beside what
+    the person writes in their own profile (Profile), never over it."""
+    person = ForeignKeyField(Person, unique=True, backref="noted_availability", on_delete="CASCADE")
+    available_from = DateField(null=True)
+    availability = CharField(max_length=200, default="")
+    salary = IntegerField(null=True)  # NOK per year
+    noted_by = IntegerField(null=True)  # staff User id of the last change
+    created_at = DateTimeField(default=utcnow)
+    updated_at = DateTimeField(default=utcnow)

@@ -63,6 +63,11 @@ ACTIONS = {
     "consent.given": _l("Consent given"),
     "consent.withdrawn": _l("Consent withdrawn"),
     "retention.kept": _l("You asked us to keep your data"),
+    "person.record_opened": _l("Your record was opened by our staff"),
+    "person.candidate_stage_closed": _l("Candidate profile closed again"),
+    "booking.mark_undone": _l("Marking of a meeting undone"),
+    "evaluation.recorded": _l("Evaluation written by our staff"),
+    "availability.noted": _l("Availability and salary noted by our staff"),
 }
 
 
@@ -380,8 +385,17 @@ def _login(record, this_session=None):
                  sorted(links, key=lambda line: line.sent_at, reverse=True))
 
 
+def _record_views(record, this_session=None):
+    """When our staff opened the record: which role and why, never who; newest first."""
+    from portal.staff.record import PURPOSES, ROLES  # the staff feature's words
+    lines = [Line(e.at, f"{ROLES.get(e.role, e.role)}: {PURPOSES.get(e.purpose, e.purpose)}",
+                  SOURCES.get(e.source, e.source), _delete_on(record, e))
+             for e in record.entries]
+    return sorted(lines, key=lambda line: line.when, reverse=True)
+
+
 RECORD_LINES = {"bookings": _bookings, "consents": _consents, "login": _login,
-                "messages": _messages, "audit": _audit}
+                "messages": _messages, "audit": _audit, "record_views": _record_views}
 
 
 # --- What a folded record says in one line ------------------------------------------------------

@@ -1,9 +1,15 @@
-"""The staff work queue."""
-from flask import Blueprint
+"""The staff workspace: the work queue, finding a person, their record, and staff entries."""
+from flask import Blueprint, abort, flash, redirect, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from playhouse.flask_utils import get_object_or_404
 
 from portal.auth.guard import staff_only
-from portal.staff import actions
-from portal.web.render import render
+from portal.people.models import Person
+from portal.staff import actions, entries, search
+from portal.staff import record as records
+from portal.staff.forms import EvaluationForm, NotedAvailabilityForm
+from portal.web.render import render, wants_fragment
 
 bp = Blueprint("staff", __name__, url_prefix="/staff")
 
@@ -13,3 +19,172 @@ bp = Blueprint("staff", __name__, url_prefix="/staff")
 def queue():
     """Show what waits for staff, most urgent first."""
     return render("staff/queue.html", sections=actions.queue_sections())
+
+
+# --- Finding a person ----------------------------------------------------------------------------
+
+def _why(value):
+    """A purpose of opening a record, or "" when none (or an unknown one) was chosen."""
+    return value if value in records.PURPOSES else ""
+
+
+@bp.route("/candidates")
+@staff_only
+def find():
+    """Find people by name, e-mail address or phone number, a page at a time."""
+    text = request.args.get("q", "")
+    why = _why(request.args.get("why", ""))
+    found, problem = None, None
+    if text.strip():
+        try:
+            found = search.search(text, after=request.args.get("after"))
+        except search.SearchProblem as refused:
+            problem = refused.message
+    text = text[:search.MAX_QUERY * 2]  # what is shown back in the box, not 10 000 characters
+    args = {k: v for k, v in (("q", text.strip()), ("why", why)) if v}
+    status = 400 if problem and not wants_fragment() else 200
+    return render("staff/search.html", fragment="results", status=status, text=text, why=why,
+                  found=found, problem=problem, purposes=records.PURPOSES,
+                  first_url=url_for("staff.find", **args) if "after" in request.args else None,
+                  next_url=url_for("staff.find", after=found.next, **args)
+                  if found and found.next else None)
+
+
+# --- A person's record -----------------------------------------------------------------------------
+
+@bp.route("/candidates/<int:person_id>")
+@staff_only
+def choose(person_id):
+    """Ask why the record is opened, before anything of it is shown."""
+    person = get_object_or_404(Person, Person.id == person_id)
+    return render("staff/choose.html", person=person, purposes=records.PURPOSES)
+
+
+@bp.route("/candidates/<int:person_id>/<why>")
+@staff_only
+def record(person_id, why):
+    """Open a person's record for a purpose (kept and audited) and show everything held."""
+    if why not in records.PURPOSES:
+        abort(404)
+    person = records.open_record(person_id, why, current_user)
+    if person is None:
+        abort(404)
+    return render("staff/record.html", purpose=records.PURPOSES[why],
+                  pages=records.record_page(person), sources=records.SOURCES,
+                  **_entries_context(person, why))
+
+
+def _entries_context(person, why, **overrides):
+    """What the two staff-entry sections of the record need; `overrides` replace forms and
+    add a message to one of them."""
+    evaluations, authors = entries.evaluations_of(person)
+    noted = entries.noted_of(person)
+    context = {
+        "person": person, "why": why, "evaluations": evaluations, "authors": authors,
+        "kinds": records.EVALUATION_KINDS, "noted": noted,
+        "new_evaluation": _evaluation_form(None, why),
+        "edit_evaluation": {e.id: _evaluation_form(e, why) for e in evaluations},
+        "noted_form": _noted_form(noted, why), "message": None, "message_for": None,
+        "open_form": None,
+    }
+    for key, value in overrides.items():
+        if key == "edit_evaluation":
+            context[key].update(value)
+        else:
+            context[key] = value
+    return context
+
+
+def _evaluation_form(row, why, formdata=None):
+    """The form of a new evaluation or of one to change (from a post, or filled in from row)."""
+    form = EvaluationForm(formdata=formdata, obj=row,
+                          prefix=f"ev{row.id}" if row is not None else "new")
+    if formdata is None:
+        form.seen.data = row.updated_at.isoformat() if row is not None else ""
+        form.why.data = why
+    return form
+
+
+def _noted_form(row, why, formdata=None):
+    form = NotedAvailabilityForm(formdata=formdata, obj=row, prefix="noted")
+    if formdata is None:
+        form.seen.data = row.updated_at.isoformat() if row is not None else ""
+        form.why.data = why
+    return form
+
+
+def _section(template, person, why, status, **overrides):
+    """One staff-entry section: in place (htmx), or alone on a page of its own."""
+    context = _entries_context(person, why, **overrides)
+    if wants_fragment():
+        return render(template, **context)
+    return render("staff/entry.html", status=status, section=template, **context)
+
+
+def _saved(person, why, anchor):
+    flash(_("Saved."), "success")
+    return redirect(url_for("staff.record", person_id=person.id, why=why, _anchor=anchor))
+
+
+@bp.route("/candidates/<int:person_id>/evaluations", methods=["POST"])
+@staff_only
+def add_evaluation(person_id):
+    """Add an evaluation or competence analysis."""
+    person = get_object_or_404(Person, Person.id == person_id)
+    form = _evaluation_form(None, "", formdata=request.form)
+    why = _why(form.why.data) or "staff_entries"
+    if form.validate():
+        try:
+            entries.add_evaluation(person, form.values(), current_user)
+        except entries.EntryProblem as refused:
+            return _section("staff/_evaluations.html", person, why, 409,
+                            message=refused.message, message_for="new")
+        if not wants_fragment():
+            return _saved(person, why, "evaluations")
+        return _section("staff/_evaluations.html", person, why, 200,
+                        message=_("Saved."), message_for="added")
+    return _section("staff/_evaluations.html", person, why, 400, new_evaluation=form,
+                    open_form="new")
+
+
+@bp.route("/candidates/<int:person_id>/evaluations/<int:evaluation_id>", methods=["POST"])
+@staff_only
+def change_evaluation(person_id, evaluation_id):
+    """Change an evaluation (rectify, by staff), unless someone else changed it meanwhile."""
+    person = get_object_or_404(Person, Person.id == person_id)
+    row = get_object_or_404(entries.Evaluation, (entries.Evaluation.id == evaluation_id)
+                            & (entries.Evaluation.person == person.id))
+    form = _evaluation_form(row, "", formdata=request.form)
+    why = _why(form.why.data) or "staff_entries"
+    if form.validate():
+        try:
+            entries.change_evaluation(person, row.id, form.values(), form.seen_version)
+        except entries.EntryProblem as refused:
+            return _section("staff/_evaluations.html", person, why, 409,
+                            message=refused.message, message_for=row.id, open_form=row.id)
+        if not wants_fragment():
+            return _saved(person, why, f"evaluation-{row.id}")
+        return _section("staff/_evaluations.html", person, why, 200, message=_("Saved."),
+                        message_for=row.id)
+    return _section("staff/_evaluations.html", person, why, 400,
+                    edit_evaluation={row.id: form}, open_form=row.id)
+
+
+@bp.route("/candidates/<int:person_id>/availability", methods=["POST"])
+@staff_only
+def note_availability(person_id):
+    """Note availability and salary as the candidate told staff."""
+    person = get_object_or_404(Person, Person.id == person_id)
+    form = _noted_form(entries.noted_of(person), "", formdata=request.form)
+    why = _why(form.why.data) or "staff_entries"
+    if form.validate():
+        try:
+            entries.note_availability(person, form.values(), form.seen_version, current_user)
+        except entries.EntryProblem as refused:
+            return _section("staff/_noted.html", person, why, 409, message=refused.message,
+                            message_for="noted", open_form="noted")
+        if not wants_fragment():
+            return _saved(person, why, "noted")
+        return _section("staff/_noted.html", person, why, 200, message=_("Saved."),
+                        message_for="noted")
+    return _section("staff/_noted.html", person, why, 400, noted_form=form, open_form="noted")

@@ -98,6 +98,13 @@ def country_name(code):
     return _territories(_lang()).get(code or "", code or "") if code not in NOT_COUNTRIES else code
 
 
+def format_number(value):
+    """A whole number as the language writes it (650 000 in Norwegian, 650,000 in English)."""
+    from flask_babel import format_decimal
+    return format_decimal(value) if value is not None else ""
+
+
 def init_app(app):
     app.jinja_env.filters["when"] = format_when
     app.jinja_env.filters["country"] = country_name
+    app.jinja_env.filters["number"] = format_number

@@ -1,8 +1,9 @@
 """A portal full of real rows, and the URL of every page in it, for the whole-site browser tests.
 
 `fill(app)` creates consultants with hours and exceptions, upcoming bookings (one with details
-typed differently, two of the candidate's own), a candidate with a row in every profile section, documents of every kind and
-a consent history, a staff member, and a link of every kind (cancel, move, invitation, password
+typed differently, two of the candidate's own) and past ones (marked, to be marked, cancelled),
+a candidate with a row in every profile section, documents of every kind, a consent history, staff
+entries and an opening of their record, a staff member, and a link of every kind (cancel, move, invitation, password
 reset, registration, e-mail change). `page_paths(app, world)` turns every GET route of
 app.url_map into a path with those ids; a new route without ids here makes the test fail.
 """
@@ -12,21 +13,25 @@ from portal import catalog
 from portal.auth import actions as auth_actions
 from portal.booking import actions as booking_actions
 from portal.booking import availability, schedule
+from portal.booking.models import Booking
 from portal.candidates import actions as candidate_actions
 from portal.candidates.models import (
     Certificate,
     Evaluation,
     JobNote,
     LanguageSkill,
+    NotedAvailability,
     Profile,
     Qualification,
     Reference,
     WorkExperience,
 )
 from portal.consent import actions as consent_actions
+from portal.db import utcnow
 from portal.documents import actions as document_actions
 from portal.people import registry
 from portal.retention import actions as retention_actions
+from portal.staff import record as staff_record
 from tests.candidates import files
 from tests.factories import make_person, make_user
 
@@ -39,6 +44,8 @@ NOT_PAGES = {
     "requests.download": "the zip of a person's data (or, to someone not yet confirmed, a page "
                          "walked in tests/requests)",
 }
+# Query strings of pages that show more with one: the staff search with results.
+QUERIES = {"staff.find": "q=kari&why=matching"}
 
 LONG_NAME = "Maria Magdalena Ødegård-Bjørnstad Kristiansen"
 LONG_EMAIL = "maria.magdalena.odegard-bjornstad.kristiansen@eksempel-bedrift.no"
@@ -98,6 +105,13 @@ def fill(app):
     staff = make_user("staff", email="stab@ressursbasen.no")
     invited = make_person(name="Nils Inviterte")
     own_request = _privacy_requests(person)
+    _past(consultants, person)
+    Evaluation.create(person=person, kind="evaluation", held_on=date(2026, 11, 2),
+                      summary="Ryddig og tydelig i intervjuet", result="Anbefales",
+                      recorded_by=staff.id)
+    NotedAvailability.create(person=person, available_from=date(2027, 2, 1),
+                             availability="Heltid fra februar", salary=640000, noted_by=staff.id)
+    staff_record.open_record(person.id, "follow_up", staff)  # shown on /account
     retention_actions.sweep()  # a run for the staff retention page to list
 
     return {
@@ -111,6 +125,7 @@ def fill(app):
             "row_id": WorkExperience.get(WorkExperience.person == person.id).id,
             "purpose": "marketing",
             "request_id": own_request.id,
+            "person_id": person.id, "why": "matching",
         },
         # Links from e-mails: one of each, valid, so each shows its real page.
         "tokens": {
@@ -128,6 +143,19 @@ def fill(app):
                 user=candidate),
         },
     }
+
+
+def _past(consultants, person):
+    """Meetings that have started: held (marked today: can be undone), not attended, one still
+    to be marked, and one cancelled, with each consultant."""
+    now = utcnow().replace(second=0, microsecond=0)
+    for n, (status, who) in enumerate((("attended", person), ("booked", person),
+                                       ("no_show", make_person(name="Per Uteblitt")),
+                                       ("cancelled", make_person(name="Lise Avlyst")))):
+        starts = now - timedelta(days=n, hours=2)
+        Booking.create(person=who, consultant=consultants[n % 2], starts_at=starts,
+                       ends_at=starts + timedelta(minutes=45), kind="meeting", place="office",
+                       status=status, marked_at=now if status in ("attended", "no_show") else None)
 
 
 def _profile(person):
@@ -149,8 +177,8 @@ def _profile(person):
                      email="ole.olsen.referanse@bygg-og-anlegg-vestlandet.no", phone="+4791234567")
     JobNote.create(person=person, job="Prosjektleder, Bergen kommune",
                    text="Kan starte på kort varsel.")
-    Evaluation.create(person=person, kind="Kompetanseanalyse", summary="Sterk faglig",
-                      result="Godt egnet for prosjektledelse")
+    Evaluation.create(person=person, kind="competence_analysis", held_on=date(2026, 10, 1),
+                      summary="Sterk faglig", result="Godt egnet for prosjektledelse")
 
 
 def _privacy_requests(person):
@@ -190,5 +218,6 @@ def page_paths(app, world):
             else:
                 assert arg in world["values"], f"no value for <{arg}> of {rule.rule}: add one in {__name__}"
                 values[arg] = world["values"][arg]
-        paths.append(rule.build(values)[1])
+        path = rule.build(values)[1]
+        paths.append(f"{path}?{QUERIES[rule.endpoint]}" if rule.endpoint in QUERIES else path)
     return paths

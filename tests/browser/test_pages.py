@@ -183,6 +183,9 @@ def test_the_walk_covers_every_page_for_every_role_and_language(walk, site_app, 
     # The lists are not empty: the pages were seen with real rows.
     by_key = {(s.role, s.path): s.html_file.read_text() for s in walk if s.lang == "nb"}
     assert by_key[("staff", "/staff/queue")].count("<tr") >= 4
+    assert by_key[("staff", "/staff/bookings")].count("<tr") >= 5
+    assert by_key[("staff", "/staff/candidates?q=kari&why=matching")].count("<tr") >= 2
+    assert "Anbefales" in by_key[("staff", f"/staff/candidates/{world['candidate'].person_id}/matching")]
     assert by_key[("candidate", "/account/documents")].count("document-row") >= 4
     assert by_key[("candidate", "/account/consents")].count("<tr") >= 5
     assert by_key[("visitor", "/book")].count('name="slot"') >= 20
