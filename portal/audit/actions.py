@@ -13,7 +13,7 @@ import hashlib
 import json
 from dataclasses import dataclass
 
-from flask import has_request_context
+from flask import current_app, has_request_context
 from flask_login import current_user
 
 from portal.audit.models import AuditEvent
@@ -71,6 +71,8 @@ def seal():
                     AuditEvent.id == event.id).execute()
                 prev = digest
             total += len(waiting)
+        # The end of the chain, in the log: kept elsewhere, it shows events removed from the end.
+        current_app.logger.info("audit chain sealed up to place %s, hash %s", seq, prev)
         if len(waiting) < SEAL_BATCH:
             return total
 
@@ -80,6 +82,8 @@ class ChainCheck:
     """What `check_chain()` found: how many links held, and the first that did not."""
     checked: int
     unsealed: int
+    last_seq: int = 0        # the end of the chain (when it holds)
+    last_hash: str = GENESIS
     broken_id: int = None    # the id of the first event whose link does not hold
     broken_seq: int = None   # its place in the chain
     reason: str = None       # "missing", "relinked" or "changed"
@@ -107,9 +111,10 @@ def check_chain(seal_first=True):
                   "relinked" if event.prev_hash != prev else
                   "changed" if _digest(prev, event) != event.hash else None)
         if reason:
-            return ChainCheck(checked, _unsealed(), event.id, event.seq, reason)
+            return ChainCheck(checked, _unsealed(), broken_id=event.id, broken_seq=event.seq,
+                              reason=reason)
         prev, expected, checked = event.hash, expected + 1, checked + 1
-    return ChainCheck(checked, _unsealed())
+    return ChainCheck(checked, _unsealed(), last_seq=expected - 1, last_hash=prev)
 
 
 def _unsealed():

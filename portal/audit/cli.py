@@ -18,6 +18,8 @@ def verify():
     if result.holds:
         click.echo(f"The audit chain holds: {result.checked} sealed events checked, "
                    f"{result.unsealed} not yet committed when sealed.")
+        click.echo(f"It ends at place {result.last_seq} with hash {result.last_hash}: compare "
+                   f"with the sealing job's log to see that nothing was removed from the end.")
         return
     raise click.ClickException(
         f"The audit chain is broken at event id {result.broken_id} (place {result.broken_seq} in "

@@ -2,7 +2,7 @@
 from datetime import date
 
 from flask_babel import lazy_gettext as _l
-from wtforms import DateField, HiddenField, IntegerField, SelectField
+from wtforms import DateField, HiddenField, IntegerField, SelectChoice, SelectField
 from wtforms.validators import NumberRange, Optional, ValidationError
 
 from portal.web.forms import Form
@@ -21,13 +21,14 @@ class AuditFilterForm(Form):
     class Meta:
         csrf = False  # a GET form that changes nothing
 
-    action = SelectField(_l("Action"), choices=[("", _l("Any action"))], default="")
+    action = SelectField(_l("Action"), choices=[SelectChoice("", _l("Any action"))], default="")
     person = IntegerField(_l("Person id"), validators=[Optional(), NumberRange(
         min=1, max=2**31 - 1, message=_l("Give a person id: a whole number from 1."))])
     actor = IntegerField(_l("User id of who acted"), validators=[Optional(), NumberRange(
         min=1, max=2**31 - 1, message=_l("Give a user id: a whole number from 1."))])
     role = SelectField(_l("Who acted"), default="",
-                       choices=[("", _l("Anyone"))] + list(ROLE_LABELS.items()))
+                       choices=[SelectChoice("", _l("Anyone"))]
+                       + [SelectChoice(k, v) for k, v in ROLE_LABELS.items()])
     since = DateField(_l("From date"), validators=[Optional(), _in_range], format="%Y-%m-%d")
     until = DateField(_l("To date"), validators=[Optional(), _in_range], format="%Y-%m-%d")
     before = HiddenField()

@@ -4,6 +4,7 @@ from datetime import UTC, datetime, time, timedelta
 
 from flask import Blueprint, flash, redirect, request, url_for
 from flask_babel import gettext as _
+from wtforms import SelectChoice
 
 from portal.audit import actions
 from portal.audit.forms import ROLE_LABELS, AuditFilterForm
@@ -46,7 +47,7 @@ def log():
     """Show the audit trail, newest first, filtered, fifty events a page."""
     actions.seal()  # events that wait for the sealing job are shown with their place
     form = AuditFilterForm(request.args)
-    form.action.choices += [(a, a) for a in actions.actions_in_use()]
+    form.action.choices += [SelectChoice(a, a) for a in actions.actions_in_use()]
     found, more = [], False
     if form.validate():
         query = actions.events(

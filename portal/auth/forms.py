@@ -1,6 +1,6 @@
 """Login, registration, password and e-mail forms; addresses checked by the one e-mail rule."""
 from flask_babel import lazy_gettext as _l
-from wtforms import EmailField, HiddenField, PasswordField, SelectField, StringField
+from wtforms import EmailField, HiddenField, PasswordField, SelectChoice, SelectField, StringField
 from wtforms.validators import DataRequired, Length
 
 from portal.web.forms import Form, has_letter, nfc, one_line_name, plain_text, strip, valid_email
@@ -63,7 +63,8 @@ class SecondFactorForm(Form):
 
 
 class RoleForm(Form):
-    role = SelectField(_l("Role"), choices=[("staff", _l("Staff")), ("admin", _l("Administrator"))])
+    role = SelectField(_l("Role"), choices=[SelectChoice("staff", _l("Staff")),
+                                             SelectChoice("admin", _l("Administrator"))])
 
     def validate(self, extra_validators=None):
         ok = super().validate(extra_validators)

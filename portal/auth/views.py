@@ -112,9 +112,10 @@ def _owing_user():
 
 def _log_in_again():
     """No password was given in this browser, or its time ran out: back to the login form."""
-    if session.get(OWED):
-        flash(_("The time to give the code ran out, or the login was ended. Log in again."), "info")
+    owed = session.get(OWED)
     _fresh_cookie()
+    if owed:
+        flash(_("The time to give the code ran out, or the login was ended. Log in again."), "info")
     return redirect(url_for("auth.login"))
 
 

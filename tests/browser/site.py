@@ -2,14 +2,16 @@
 
 `fill(app)` creates consultants with hours and exceptions, upcoming bookings (one with details
 typed differently, two of the candidate's own), a candidate with a row in every profile section, documents of every kind and
-a consent history, a staff member, and a link of every kind (cancel, move, invitation, password
-reset, registration, e-mail change). `page_paths(app, world)` turns every GET route of
+a consent history, a staff member (who sets up their second factor in the walk), an
+administrator (with one already, and its recovery codes), audit events, and a link of every kind
+(cancel, move, invitation, password reset, registration, e-mail change). `page_paths(app, world)` turns every GET route of
 app.url_map into a path with those ids; a new route without ids here makes the test fail.
 """
 from datetime import date, time, timedelta
 
 from portal import catalog
 from portal.auth import actions as auth_actions
+from portal.auth import second_factor
 from portal.booking import actions as booking_actions
 from portal.booking import availability, schedule
 from portal.candidates import actions as candidate_actions
@@ -26,7 +28,7 @@ from portal.candidates.models import (
 from portal.consent import actions as consent_actions
 from portal.documents import actions as document_actions
 from tests.candidates import files
-from tests.factories import make_person, make_user
+from tests.factories import app_code, make_person, make_user, secret_of
 
 # Routes that answer with something other than an HTML page.
 NOT_PAGES = {
@@ -92,10 +94,15 @@ def fill(app):
     consent_actions.decide(person, "share_with_customers", True)
     candidate = make_user("candidate", person=person, email="kari.kandidat@example.no")
     staff = make_user("staff", email="stab@ressursbasen.no")
+    admin = make_user("admin", email="administrator.med.langt.navn@ressursbasen.no")
+    second_factor.enrolment(admin)
+    admin_codes = second_factor.confirm(admin, app_code(secret_of(admin)))
     invited = make_person(name="Nils Inviterte")
 
     return {
-        "candidate": candidate, "staff": staff,
+        "candidate": candidate, "staff": staff, "admin": admin,
+        # Each login of the walk past the first uses one (the app's code works once a step).
+        "recovery_codes": {admin.id: admin_codes},
         "values": {
             "consultant_id": consultants[0].id, "booking_id": own[0].id,
             # A /link/<handle> page this browser holds no link for; the real page behind a
@@ -104,6 +111,7 @@ def fill(app):
             "document_id": document.id, "section": "experience",
             "row_id": WorkExperience.get(WorkExperience.person == person.id).id,
             "purpose": "marketing",
+            "user_id": staff.id,  # an administrator's page about a staff account
         },
         # Links from e-mails: one of each, valid, so each shows its real page.
         "tokens": {
