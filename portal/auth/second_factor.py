@@ -97,8 +97,8 @@ def provisioning_uri(user, secret):
 def qr_svg(user, secret, title):
     """The otpauth:// link as an inline SVG QR code (no script, no image request)."""
     svg = segno.make(provisioning_uri(user, secret), error="m").svg_inline(
-        scale=5, border=4, title=title, svgclass="qr-code", lineclass=None, dark="#000",
-        light="#fff")
+        scale=4, border=4, omitsize=True, title=title, svgclass="qr-code", lineclass=None,
+        dark="#000", light="#fff")
     return svg.replace("<svg ", '<svg role="img" ', 1)
 
 
