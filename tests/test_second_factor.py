@@ -290,3 +290,14 @@ def test_the_hourly_job_removes_sessions_that_ended_by_time(client, login_as):
     assert remove_ended_sessions() == 2
     left = {s.user_id for s in LoginSession.select()}
     assert left == {live_candidate.id, live_staff.id}
+
+
+def test_staff_who_change_their_password_stay_logged_in_in_this_browser(app, client):
+    user = make_user(role="staff")
+    log_in(client, user)
+    other = app.test_client()
+    log_in(other, user)
+    response = client.post("/account/password", data={"password": "et nytt og langt passord"})
+    assert response.status_code == 302 and response.headers["Location"] == "/staff/queue"
+    assert client.get("/staff/queue").status_code == 200
+    assert other.get("/staff/queue").headers["Location"].startswith("/login")

@@ -409,7 +409,8 @@ def change_password():
             form.password.errors.append(str(exc))
         else:
             user = actions.User.get_by_id(current_user.id)
-            begin_session(user)  # this browser stays in; every other session has ended
+            # This browser stays in (it gave the second factor already); every other session ended.
+            begin_session(user, second_factor_given=user.is_staff)
             flash(_("Your password is changed. Other devices have been logged out."), "success")
             return redirect(home_for(user))
     return render("auth/change_password.html", form=form, status=400 if form.errors else 200)
