@@ -11,9 +11,10 @@ the first broken link.
 """
 import hashlib
 import json
+import logging
 from dataclasses import dataclass
 
-from flask import current_app, has_request_context
+from flask import has_request_context
 from flask_login import current_user
 
 from portal.audit.models import AuditEvent
@@ -22,6 +23,8 @@ from portal.db import db, utcnow
 GENESIS = "0" * 64
 SEAL_LOCK = 4242  # the PostgreSQL advisory lock only sealers take
 SEAL_BATCH = 500  # events sealed per transaction
+
+log = logging.getLogger(__name__)
 
 
 def _digest(prev_hash, event):
@@ -72,7 +75,7 @@ def seal():
                 prev = digest
             total += len(waiting)
         # The end of the chain, in the log: kept elsewhere, it shows events removed from the end.
-        current_app.logger.info("audit chain sealed up to place %s, hash %s", seq, prev)
+        log.info("audit chain sealed up to place %s, hash %s", seq, prev)
         if len(waiting) < SEAL_BATCH:
             return total
 
