@@ -24,6 +24,8 @@ static/vendor/htmx.min.js: node_modules/.installed
 	mkdir -p static/vendor
 	cp node_modules/htmx.org/dist/htmx.min.js $@
 
+# Hashed names and the .br/.gz copies of everything in static/ are made when the portal starts
+# (portal/static_files.py), into instance/static/: nothing built is committed.
 assets: static/vendor/htmx.min.js
 
 # Compile every feature's Norwegian catalog (English is the source language).
@@ -50,7 +52,7 @@ bench: setup
 	$(BIN)/python -m bench
 
 clean:
-	rm -rf $(VENV) node_modules static/vendor
+	rm -rf $(VENV) node_modules static/vendor instance/static
 
 # Refresh the Norwegian catalogs from the sources: each feature package owns its words
 # (portal/<feature>/translations from portal/<feature> and templates/<feature>);

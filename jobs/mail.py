@@ -13,9 +13,3 @@ def send_email(outbox_id):
 def relay_outbox():
     """Queue every e-mail left unsent, e.g. after Redis was down."""
     return actions.relay_unsent()
-
-
-@with_app
-def prune_outbox():
-    """Forget e-mails sent more than 30 days ago."""
-    return actions.prune_sent()

@@ -6,7 +6,7 @@ from pathlib import Path
 from flask import Flask, has_request_context, request
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from portal import db, demo, features, schema
+from portal import compression, db, demo, features, schema, static_files
 from portal.config import INSTANCE, ROOT, Config, base_url, instance_secret
 from portal.extensions import babel, csrf, htmx, limiter, mail
 from portal.web import formats
@@ -38,6 +38,7 @@ def create_app(config=None):
     if app.config.get("MAIL_BACKEND") == "file":  # the development outbox, 0600 files
         app.config["MAIL_BACKEND"] = "portal.mail.backends.EmailBackend"
 
+    compression.init_app(app)  # first: its after_request hook runs last, over the finished page
     db.init_app(app)
     babel.init_app(app, locale_selector=select_locale, timezone_selector=lambda: "Europe/Oslo")
     csrf.init_app(app)
@@ -51,6 +52,7 @@ def create_app(config=None):
     app.after_request(vary_on_language)
     redact_request_logs(app)
     formats.init_app(app)
+    static_files.init_app(app)  # wraps app.wsgi_app: static files never reach Flask
 
     @app.context_processor
     def layout_context():

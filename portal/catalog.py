@@ -6,6 +6,7 @@ here instead of restating it. A column of a personal-data model that is neither 
 field nor listed in NOT_PERSONAL makes tests/test_catalog.py fail.
 """
 from dataclasses import dataclass
+from datetime import timedelta
 
 from flask_babel import lazy_gettext as _l
 
@@ -55,11 +56,31 @@ CONSENT_PURPOSES = tuple(k for k, p in PURPOSES.items() if p.needs_consent)
 
 @dataclass(frozen=True)
 class Retention:
+    """How long data is kept: `years`, `days` and `hours` after the time in column `after`.
+
+    `pace` is how often it is enforced (portal/retention): "daily" by the nightly sweep,
+    "minute" for data that lives minutes (codes). A rule of zero length counts from a column
+    that is itself the end (`expires_at`).
+    """
     key: str
     years: int
-    after: str  # what the clock starts from
+    after: str  # the column the clock starts from
     label: str
-    days: int = 0  # short-lived data: kept this many days after `after` instead of years
+    days: int = 0
+    hours: int = 0
+    pace: str = "daily"
+
+    @property
+    def problem(self):
+        """Why this rule cannot be enforced, or None."""
+        periods = (self.years, self.days, self.hours)
+        if not all(isinstance(n, int) and n >= 0 for n in periods):
+            return f"{self.key}: the period must be whole, non-negative numbers"
+        if not any(periods) and not self.after.startswith("expires"):
+            return f"{self.key}: no period, and {self.after!r} is not an end of its own"
+        if self.pace not in ("daily", "minute"):
+            return f"{self.key}: unknown pace {self.pace!r}"
+        return None
 
 
 AFTER_LAST_CONTACT = Retention(
@@ -69,8 +90,13 @@ AFTER_AGREEMENT_END = Retention(
     "after_agreement_end", 10, "agreement_ended_on",
     _l("Ten years after the customer agreement ended"))
 UNTIL_PROVEN = Retention(
-    "until_proven", 0, "created_at",
-    _l("Until the code is given or has expired, and at most one day"), days=1)
+    "until_proven", 0, "expires_at",
+    _l("Until the code is given or has expired, and at most one day"), pace="minute")
+CODE_COUNT = Retention(
+    "code_count", 0, "window_start",
+    _l("One hour: how many codes went to an address"), hours=1, pace="minute")
+UNTIL_USED = Retention(
+    "until_used", 0, "expires_at", _l("Until the link is used or has expired"))
 AFTER_SENDING = Retention(
     "after_sending", 0, "sent_at",
     _l("Who an e-mail went to and when: 30 days after it was sent; its text is deleted when it is sent"),
@@ -78,8 +104,14 @@ AFTER_SENDING = Retention(
 AUDIT_TRAIL = Retention(
     "audit_trail", 5, "at",
     _l("Five years after the event, as proof of how your data was handled"))
+AFTER_REQUEST_CLOSED = Retention(
+    "after_request_closed", 3, "closed_at",
+    _l("Three years after your request was answered, as proof of how we answered it; a request "
+       "whose e-mail address was never confirmed is deleted after one day, and a copy of your "
+       "data five days after it was ready"))
 RETENTION_RULES = {r.key: r for r in (AFTER_LAST_CONTACT, AFTER_AGREEMENT_END, UNTIL_PROVEN,
-                                      AFTER_SENDING, AUDIT_TRAIL)}
+                                      CODE_COUNT, UNTIL_USED, AFTER_SENDING, AUDIT_TRAIL,
+                                      AFTER_REQUEST_CLOSED)}
 
 
 @dataclass(frozen=True)
@@ -195,11 +227,24 @@ CATEGORIES = (
              ("service_delivery",), UNTIL_PROVEN, False, source="portal"),
     Category("messages", _l("E-mails about you"), RECORD,
              ("Outbox.to", "Outbox.subject", "Outbox.body_text", "Outbox.body_html",
-              "Outbox.attachments", "Outbox.created_at", "Outbox.sent_at"),
+              "Outbox.attachments", "Outbox.created_at", "Outbox.sent_at",
+              "RetentionNotice.deadline", "RetentionNotice.sent_at"),
              ("service_delivery",), AFTER_SENDING, False, source="portal"),
     Category("named_as_reference", _l("Named as a reference by a candidate"), RECORD,
              ("Reference.name", "Reference.relation", "Reference.email", "Reference.phone"),
              ("service_delivery",), AFTER_LAST_CONTACT, False, source="candidate"),
+    # Requests about one's data (portal/requests) and the copies made for access requests.
+    Category("requests", _l("Your requests about your data"), RECORD,
+             ("PrivacyRequest.kind", "PrivacyRequest.status", "PrivacyRequest.name",
+              "PrivacyRequest.email", "PrivacyRequest.details", "PrivacyRequest.received_at",
+              "PrivacyRequest.verified_at", "PrivacyRequest.verified_how",
+              "PrivacyRequest.started_at", "PrivacyRequest.first_due_on", "PrivacyRequest.due_on",
+              "PrivacyRequest.extended_at", "PrivacyRequest.extension_reason",
+              "PrivacyRequest.closed_at", "PrivacyRequest.answer", "PrivacyRequest.nothing_held",
+              "AccessExport.email", "AccessExport.status", "AccessExport.size",
+              "AccessExport.documents", "AccessExport.created_at", "AccessExport.built_at",
+              "AccessExport.released_at", "AccessExport.expires_at", "AccessExport.downloaded_at"),
+             ("internal_administration",), AFTER_REQUEST_CLOSED, False, source="person"),
     Category("audit", _l("Log of what was done with your data"), RECORD,
              ("AuditEvent.at", "AuditEvent.action", "AuditEvent.actor_role", "AuditEvent.details"),
              ("internal_administration",), AUDIT_TRAIL, False, source="portal"),
@@ -239,10 +284,39 @@ NOT_PERSONAL = frozenset({
     "RecoveryCode.id", "RecoveryCode.user", "RecoveryCode.code_hash",
     "Consent.id", "Consent.person",
     "Outbox.id", "Outbox.person", "Outbox.attempts", "Outbox.forget_after_send",
+    "RetentionNotice.id", "RetentionNotice.person",
     # The audit trail: who acted (an id and a role), about whom (an id), and the chain.
     "AuditEvent.id", "AuditEvent.actor_id", "AuditEvent.person_id", "AuditEvent.prev_hash",
     "AuditEvent.hash", "AuditEvent.seq",
+    # Requests: ids and links, the random name of an unproven request in its browser's session,
+    # a keyed hash of the IP address (for the per-network limit), the language e-mails go in,
+    # which staff login decided (an id), and the step counter that keeps two staff apart.
+    "PrivacyRequest.id", "PrivacyRequest.token", "PrivacyRequest.person",
+    "PrivacyRequest.challenge", "PrivacyRequest.ip_key", "PrivacyRequest.locale",
+    "PrivacyRequest.decided_by", "PrivacyRequest.version", "PrivacyRequest.updated_at",
+    "AccessExport.id", "AccessExport.request", "AccessExport.person", "AccessExport.storage_id",
+    "AccessExport.attempts", "AccessExport.started_at",
 })
+
+
+def last_day(rule, start):
+    """The last date data under `rule` is kept when its clock started on date `start`: `years`
+    later (29 February becomes 28 February), plus `days`. It is erased the day after."""
+    try:
+        end = start.replace(year=start.year + rule.years)
+    except ValueError:
+        end = start.replace(year=start.year + rule.years, day=28)
+    return end + timedelta(days=rule.days)
+
+
+def first_start_kept(rule, today):
+    """The earliest start date whose data is still kept on `today`: everything that started
+    before it is due (last_day(start) < today)."""
+    start = today.replace(year=today.year - rule.years, day=min(today.day, 28)) - timedelta(
+        days=rule.days + 3)
+    while last_day(rule, start) < today:
+        start += timedelta(days=1)
+    return start
 
 
 def purposes_in_force(category, consented=()):

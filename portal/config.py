@@ -81,6 +81,10 @@ class Config:
     # back: back it up on its own, and run `flask --app app people replay-erasures` after a
     # restore (README, "Erasure and backups").
     ERASURE_LOG_PATH = os.environ.get("ERASURE_LOG_PATH", str(INSTANCE / "erasure-log.jsonl"))
+    # Days before a deletion that the person is told, with a "keep my data" link.
+    RETENTION_NOTICE_DAYS = int(os.environ.get("RETENTION_NOTICE_DAYS", 30))
+    # People erased per transaction by the nightly sweep.
+    RETENTION_BATCH = int(os.environ.get("RETENTION_BATCH", 2000))
     DOCUMENT_KEYS = os.environ.get("DOCUMENT_KEYS", "")
     DOCUMENT_MAX_BYTES = int(os.environ.get("DOCUMENT_MAX_BYTES", 10 * 1024 * 1024))
     DOCUMENT_QUOTA_BYTES = int(os.environ.get("DOCUMENT_QUOTA_BYTES", 40 * 1024 * 1024))
@@ -99,6 +103,17 @@ class Config:
     # the office's street address, and the video link of consultants who have none of their own.
     OFFICE_ADDRESS = os.environ.get("OFFICE_ADDRESS", "ressursbasen.no, Akersgata 1, 0158 Oslo")
     VIDEO_URL = os.environ.get("VIDEO_URL", "https://ressursbasen.no/video")
+
+    # Static files under content-hashed names, with .br/.gz beside them (portal/static_files.py).
+    STATIC_BUILD_DIR = os.environ.get("STATIC_BUILD_DIR", str(INSTANCE / "static"))
+    # HTML pages compressed (portal/compression.py decides which; Flask-Compress does it).
+    COMPRESS_REGISTER = False
+    COMPRESS_MIMETYPES = ["text/html"]
+    COMPRESS_ALGORITHM = ["br", "gzip"]
+    COMPRESS_BR_LEVEL = 5
+    COMPRESS_MIN_SIZE = 1400  # about one network packet: smaller fragments gain nothing
+    COMPRESS_STREAMS = False
+    COMPRESS_EVALUATE_CONDITIONAL_REQUEST = False  # pages are no-store; no ETags to answer
 
     PRIVACY_CONTACT = "personvern@ressursbasen.no"
     HSTS = ENV_NAME == "production"

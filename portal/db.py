@@ -1,8 +1,10 @@
 """The deferred peewee database and the base model; portal/schema.py knows every model."""
+import json
 from datetime import UTC, datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
-from peewee import DatabaseProxy, Model, PostgresqlDatabase, SqliteDatabase
+from peewee import SQL, DatabaseProxy, Model, PostgresqlDatabase, SqliteDatabase, Value, fn
 from playhouse.db_url import parse
 
 from portal.private_files import create_private, private_dir
@@ -14,9 +16,31 @@ SQLITE_PRAGMAS = {"journal_mode": "wal", "foreign_keys": 1, "busy_timeout": 5000
                   "secure_delete": 1}
 
 
+OSLO = ZoneInfo("Europe/Oslo")
+
+
 def utcnow():
     """Now in UTC, naive: the database stores UTC and Babel shows Europe/Oslo."""
     return datetime.now(UTC).replace(tzinfo=None)
+
+
+def oslo_date(stored):
+    """The Oslo calendar date of a stored (naive UTC) time."""
+    return stored.replace(tzinfo=UTC).astimezone(OSLO).date()
+
+
+def oslo_midnight(day):
+    """The start of an Oslo calendar date, as a stored (naive UTC) time."""
+    return datetime.combine(day, datetime.min.time(), OSLO).astimezone(UTC).replace(tzinfo=None)
+
+
+def any_of(column, values):
+    """`column IN values` as one query parameter, however many values: set-based work over
+    thousands of ids or addresses without building (and parsing) thousands of placeholders."""
+    values = list(values)
+    if isinstance(db.obj, PostgresqlDatabase):
+        return column == fn.ANY(Value(values, unpack=False))
+    return column.in_(SQL("(SELECT value FROM json_each(?))", [json.dumps(values)]))
 
 
 class BaseModel(Model):

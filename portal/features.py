@@ -8,6 +8,8 @@ A feature module may declare:
     cron             (job function, schedule) pairs for `rq cron jobs/cron.py`
     load_demo_data(password)  demo rows for an empty database; may return a (role, e-mail) login
     queue_section()  a section of the staff queue
+    disclosures(subject)  what of a person's data went to whom outside the agency, and when:
+                     [{recipient, categories, at, basis}] (the access export lists them)
 
 A new feature adds one line to FEATURES; create_app, the schema, demo data, the cron process
 and the tests read everything else from here. The order is the order of set-up and demo data.
@@ -24,12 +26,14 @@ from portal.documents import feature as documents
 from portal.mail import feature as mail
 from portal.people import feature as people
 from portal.privacy import feature as privacy
+from portal.requests import feature as requests
+from portal.retention import feature as retention
 from portal.staff import feature as staff
 from portal.verification import feature as verification
 from portal.web import feature as web
 
-FEATURES = (web, auth, people, audit, mail, verification, booking, candidates, documents, consent,
-            staff, privacy)
+FEATURES = (web, auth, people, audit, mail, verification, requests, booking, candidates, documents,
+            consent, staff, privacy, retention)
 
 
 def models_in(module):

@@ -37,7 +37,7 @@ class Count:
 def keyed_hash(purpose, value):
     """A stable, keyed name for a personal value (an address, an id) in a storage key."""
     key = current_app.config["SECRET_KEY"].encode()
-    return hmac.new(key, f"{purpose}\0{value}".encode(), hashlib.sha256).hexdigest()[:32]
+    return hmac.digest(key, f"{purpose}\0{value}".encode(), hashlib.sha256).hex()[:32]
 
 
 def _primary():
@@ -87,17 +87,26 @@ def clear(limit, *key):
 
 
 def forget_keys(fragments):
-    """Remove every counter whose key holds one of these fragments (keyed hashes of a person's
-    address, or their id): an erasure leaves no key naming them. Raises when Redis cannot be
-    reached, so that the caller can finish later; this process's own fallback counts go too."""
-    fragments = [f for f in fragments if f]
+    """Remove every counter whose key names one of these fragments (a keyed hash of a person's
+    address, or "documents-upload/<person id>"): an erasure leaves no key naming them. One scan
+    whatever the number of fragments. Raises when Redis cannot be reached, so that the caller
+    can finish later; this process's own fallback counts go too."""
+    wanted = {f for f in fragments if f}
+    if not wanted:
+        return
     for store in (limiter.storage, _fallback.storage):
-        redis = getattr(store, "storage", None)
-        if hasattr(redis, "scan_iter"):  # Redis (the per-process fallback is memory)
-            for fragment in fragments:
-                for key in redis.scan_iter(match=f"*{fragment}*", count=500):
-                    redis.delete(key)
-        elif isinstance(redis, dict):
-            for table in (redis, getattr(store, "expirations", {})):
-                for key in [k for k in table if any(f in k for f in fragments)]:
+        keys = getattr(store, "storage", None)
+        if hasattr(keys, "scan_iter"):  # Redis (the per-process fallback is memory)
+            doomed = [k for k in keys.scan_iter(count=1000) if _names_any(k, wanted)]
+            for start in range(0, len(doomed), 500):
+                keys.delete(*doomed[start:start + 500])
+        elif isinstance(keys, dict):
+            for table in (keys, getattr(store, "expirations", {})):
+                for key in [k for k in table if _names_any(k, wanted)]:
                     table.pop(key, None)
+
+
+def _names_any(key, wanted):
+    parts = (key.decode() if isinstance(key, bytes) else key).split("/")
+    return (any(p in wanted for p in parts)
+            or any(f"{a}/{b}" in wanted for a, b in zip(parts, parts[1:])))

@@ -62,6 +62,7 @@ def config_for(database_url, folder, **overrides):
         INSTANCE_DIR = str(folder)
         MAIL_OUTBOX_DIR = str(folder / "outbox")
         DOCUMENT_DIR = str(folder / "documents")
+        ERASURE_LOG_PATH = str(folder / "erasure-log.jsonl")
 
     for name, value in overrides.items():
         setattr(Config, name, value)

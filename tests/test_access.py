@@ -56,6 +56,13 @@ def _rows():
 def test_the_walk_finds_the_staff_and_candidate_routes():
     paths = {path for _, path, _ in PROTECTED}
     assert "/staff/queue" in paths and "/account" in paths and "/staff/consultants" in paths
+    assert {"/account/requests", "/account/requests/1", "/staff/requests/1/deny",
+            "/staff/requests/1/extend"} <= paths
+
+
+def test_asking_about_ones_data_needs_no_account(client):
+    for path in ("/privacy/requests/new", "/privacy/requests"):
+        assert client.get(path).status_code == 200
 
 
 @pytest.mark.parametrize("method, path, allowed", PROTECTED)

@@ -88,14 +88,14 @@ def test_account_and_profile_dates_read_as_in_europe(client, login_as):
     login_as("candidate", person=person)
     client.post("/language", data={"lang": "en"})
     account = client.get("/account").get_data(as_text=True)
-    assert "Deleted on 25 November 2029" in account
+    assert "We keep it until 25 November 2029" in account
     assert "1 August 2019" in account and "30 June 2025" in account
     profile = client.get("/account/profile").get_data(as_text=True)
     assert "1 August 2019" in profile
     for page in (account, profile):
         assert not AMERICAN.search(page), AMERICAN.search(page)
     client.post("/language", data={"lang": "nb"})
-    assert "Slettes 25. november 2029" in client.get("/account").get_data(as_text=True)
+    assert "til og med 25. november 2029" in client.get("/account").get_data(as_text=True)
 
 
 def test_documents_list_reads_as_in_europe(client, login_as):
@@ -167,9 +167,10 @@ def test_country_names_in_both_languages(app):
 def test_account_shows_the_country_by_name(client, login_as):
     login_as("candidate", person=make_person(country="SE"))
     page = client.get("/account").get_data(as_text=True)
-    assert "<li>Sverige</li>" in page and "<li>SE</li>" not in page
+    # The address is one line: street · postal code · place · country.
+    assert "· Oslo · Sverige</li>" in page and "· SE</li>" not in page
     client.post("/language", data={"lang": "en"})
-    assert "<li>Sweden</li>" in client.get("/account").get_data(as_text=True)
+    assert "· Oslo · Sweden</li>" in client.get("/account").get_data(as_text=True)
 
 
 def test_staff_queue_shows_a_differently_typed_country_by_name(client, free_slot, login_as, outbox):

@@ -7,6 +7,7 @@ from flask_babel import lazy_gettext as _l
 from jobs.audit import seal_audit_trail
 from portal import catalog
 from portal.audit import cli, models, views
+from portal.db import any_of
 from portal.people.holdings import Keep, Rows
 
 __all__ = ["blueprint", "models", "cli", "cron", "personal_data"]  # what this feature declares
@@ -20,7 +21,7 @@ cron = ((seal_audit_trail, {"interval": 60}),)
 # would break the chain that proves it was not tampered with) for its own five years.
 personal_data = (
     Rows(models.AuditEvent, category="audit", reach=lambda s: (
-        models.AuditEvent.person_id == s.person_id) if s.person is not None else None,
+        any_of(models.AuditEvent.person_id, s.ids())) if s.person_ids else None,
          whole_row=True, source="portal", created="at",
          erase=Keep(_l("Accountability (GDPR art. 5(2)): the log shows how your data was handled. "
                     "It holds ids and dates, no name, address or other details."),

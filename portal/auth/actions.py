@@ -14,6 +14,7 @@ from portal.auth.models import ROLES, STAFF_ROLES, AccountToken, LoginSession, U
 from portal.db import db, utcnow
 from portal.mail.actions import queue_email
 from portal.mail.limits import ensure_mail_allowed
+from portal.people.contact import contact
 from portal.people.models import Person
 from portal.web.forms import email_address
 from portal.web.links import external_url
@@ -104,6 +105,8 @@ def start_session(user, second_factor=False):
         if logged_in:
             user.last_login_at = utcnow()
             user.save(only=[User.last_login_at])
+            if user.person is not None:
+                contact(user.person, "login")
             record("account.login", person=user.person_id, actor=user)
     return token
 
@@ -111,9 +114,7 @@ def start_session(user, second_factor=False):
 def _live(found):
     """Whether a session row is within its idle and absolute limits; ends it when not."""
     now = utcnow()
-    cfg = current_app.config
-    if (now - found.last_seen_at > cfg["SESSION_IDLE_TIMEOUT"]
-            or now - found.created_at > cfg["SESSION_ABSOLUTE_TIMEOUT"]):
+    if not session_alive(found.created_at, found.last_seen_at, now):
         found.delete_instance()
         return False
     return True
@@ -175,6 +176,24 @@ def remove_ended_sessions():
            & (LoginSession.created_at < now - cfg["SECOND_FACTOR_TIMEOUT"])
            & LoginSession.user.in_(User.select(User.id).where(User.role.in_(STAFF_ROLES)))
            )).execute()
+
+
+def session_alive(created_at, last_seen_at, now=None):
+    """Whether a session begun and last used at these times still lets its browser in."""
+    now, cfg = now or utcnow(), current_app.config
+    return (now - last_seen_at <= cfg["SESSION_IDLE_TIMEOUT"]
+            and now - created_at <= cfg["SESSION_ABSOLUTE_TIMEOUT"])
+
+
+def end_own_session(user, session_id):
+    """End one of the user's own sessions (that browser is logged out); audited. False when
+    no session of theirs has this id."""
+    with db.atomic():
+        ended = LoginSession.delete().where((LoginSession.id == session_id)
+                                            & (LoginSession.user == user.id)).execute()
+        if ended:
+            record("account.session_ended", person=user.person_id, actor=user, session=session_id)
+    return bool(ended)
 
 
 def end_session(token):

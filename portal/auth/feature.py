@@ -1,8 +1,10 @@
 """What accounts bring: login with a second factor for staff, registration, reset, sessions,
 the access guard, the administrators' staff account pages, `users` CLI."""
 from jobs.auth import remove_ended_sessions
+from portal import catalog
 from portal.auth import admin, cli, demo, guard, models, throttle, views
-from portal.people.holdings import RedisKeys, Rows
+from portal.db import any_of
+from portal.people.holdings import Expiry, RedisKeys, Rows
 from portal.ratelimit import keyed_hash
 
 __all__ = ["init_app", "blueprint", "models", "cli", "cron", "load_demo_data",
@@ -26,9 +28,9 @@ SecondFactor, RecoveryCode = models.SecondFactor, models.RecoveryCode
 
 def _users(subject):
     """The subject's logins: linked to their Person, or under one of their addresses."""
-    condition = User.email.in_(sorted(subject.emails)) if subject.emails else None
-    if subject.person is not None:
-        linked = User.person == subject.person_id
+    condition = any_of(User.email, sorted(subject.emails)) if subject.emails else None
+    if subject.person_ids:
+        linked = any_of(User.person, subject.ids())
         condition = linked if condition is None else condition | linked
     return User.select(User.id).where(condition) if condition is not None else None
 
@@ -48,7 +50,8 @@ personal_data = (
     Rows(LoginSession, category="login", reach=_by_user(LoginSession), whole_row=True,
          withheld=("token_hash",), source="portal"),
     Rows(AccountToken, category="login", email="email", reach=_by_user(AccountToken),
-         whole_row=True, withheld=("token_hash",), source="portal"),
+         whole_row=True, withheld=("token_hash",), source="portal", expires=Expiry(
+             catalog.UNTIL_USED, also=lambda: AccountToken.used_at.is_null(False))),
     # Staff: the authenticator app's secret and the recovery codes' hashes are never exported.
     Rows(SecondFactor, category="login", reach=_by_user(SecondFactor), whole_row=True,
          withheld=("secret",), source="portal"),
@@ -56,6 +59,6 @@ personal_data = (
          withheld=("code_hash",), source="portal"),
     RedisKeys("login attempts per account", lambda s: [
         throttle.account_key(e) for e in s.emails] + [
-        keyed_hash(purpose, u.id) for u in (_users(s) or [])
+        keyed_hash(purpose, user_id) for user_id in s.user_ids
         for purpose in ("reauth", "second-factor")]),
 )

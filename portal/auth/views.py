@@ -1,5 +1,5 @@
 """Log in and out, register, reset a password, re-authenticate, change e-mail and password."""
-from flask import Blueprint, current_app, flash, redirect, request, session, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, request, session, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
@@ -241,6 +241,11 @@ def new_recovery_codes():
 def logout():
     """End this session for real: the cookie stops working, also if it was copied."""
     actions.end_session(session.get("sid"))  # CSRFProtect has checked the token
+    return _logged_out()
+
+
+def _logged_out():
+    """Forget the login in this browser (its language stays) and say so on the login page."""
     logout_user()
     lang = session.get("lang")
     session.clear()
@@ -248,6 +253,21 @@ def logout():
         session["lang"] = lang
     flash(_("You are logged out."), "info")
     return redirect(url_for("auth.login"))
+
+
+@bp.route("/account/sessions/<int:session_id>/end", methods=["POST"])
+@roles("candidate")
+def end_session(session_id):
+    """End one of the person's own login sessions; ending this browser's logs it out."""
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    this_browser = getattr(getattr(current_user, "login_session", None), "id", None)
+    if not actions.end_own_session(current_user, session_id):
+        abort(404)
+    if session_id == this_browser:
+        return _logged_out()
+    flash(_("That login has ended: the browser it was in is logged out."), "success")
+    return redirect(url_for("candidates.account", open="login", _anchor="category-login"))
 
 
 def _locale():

@@ -16,6 +16,8 @@ from portal.booking.schedule import BookingProblem, SlotProblem, claimable_slot
 from portal.candidates.actions import invite_path, open_candidate_stage
 from portal.db import db, utcnow
 from portal.mail.actions import queue_email
+from portal.people import registry
+from portal.people.contact import contact
 from portal.people.models import Person
 from portal.web.formats import format_when
 from portal.web.links import external_url
@@ -52,7 +54,7 @@ def _find_or_create_person(details, locale):
     if person is None:
         return Person.create(locale=locale, **{c: details[c] for c in columns}), True, {}
     differing = {c: details[c] for c in TYPED if details.get(c) != getattr(person, c)}
-    person.touch()
+    contact(person, "booking")
     person.locale = locale  # the language they use now: later e-mails (reminders) follow it
     Person.update(locale=locale).where(Person.id == person.id).execute()
     return person, False, differing
@@ -165,7 +167,6 @@ def _cancel(booking, problem):
     if not changed:  # a second click that raced the first one
         raise problem
     booking.status, booking.sequence = "cancelled", booking.sequence + 1
-    booking.person.touch()
     record("booking.cancelled", person=booking.person, booking=booking.id)
     send_cancellation(booking)
     return booking
@@ -197,7 +198,7 @@ def _move(load_old, slot_id, problem, now=None):
             calendar_uid=old.uid, sequence=old.sequence + 1,  # the same calendar event
             **{"typed_" + c: getattr(old, "typed_" + c) for c in TYPED})
         Booking.update(moved_to=new).where(Booking.id == old.id).execute()
-        old.person.touch()
+        contact(old.person, "booking")
         record("booking.moved", person=old.person, booking=old.id, moved_to=new.id,
                consultant=slot.consultant.id)
         send_moved(old, new)
@@ -246,26 +247,23 @@ def _typed_of(booking_id, person):
 
 
 def apply_typed(booking_id, person):
-    """Use what the person typed at a booking for what we hold; the typed copy is deleted."""
+    """Use what the person typed at a booking for what we hold (a correction by the person
+    themself, through the registry); the typed copy is deleted."""
     with db.atomic():
         booking = _typed_of(booking_id, person)
         values = dict(booking.differing)
-        if values:
-            Person.update(**values, updated_at=utcnow()).where(Person.id == person.id).execute()
-            for column, value in values.items():
-                setattr(person, column, value)
+        registry.rectify(person, values, by="person")
         _clear_typed(booking)
-        person.touch()
         record("booking.typed_applied", person=person, booking=booking.id, fields=sorted(values))
     return values
 
 
 def dismiss_typed(booking_id, person):
-    """Keep what we hold and delete what the person typed at a booking."""
+    """Keep what we hold and delete what the person typed at a booking. Deleting data is no
+    new contact: the retention clock is left as it is."""
     with db.atomic():
         booking = _typed_of(booking_id, person)
         _clear_typed(booking)
-        person.touch()
         record("booking.typed_dismissed", person=person, booking=booking.id)
 
 
@@ -416,4 +414,5 @@ def mark(booking, status, actor=None):
         record(f"booking.{status}", person=booking.person, actor=actor, booking=booking.id)
         if status == "attended":
             open_candidate_stage(booking.person, "meeting_attended")
+            contact(booking.person, "meeting")
     return True

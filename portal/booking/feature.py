@@ -1,9 +1,10 @@
 """What booking brings: the public booking page, consultants' hours, reminders, the queue's bookings."""
 from flask_babel import lazy_gettext as _l
 
-from jobs.booking import remove_expired_pending, send_reminders
+from jobs.booking import send_reminders
+from portal import catalog
 from portal.booking import actions, demo, models, views
-from portal.people.holdings import NoPersonalData, Rows
+from portal.people.holdings import Expiry, NoPersonalData, Rows
 
 __all__ = ["blueprint", "models", "load_demo_data", "queue_section", "cron", "personal_data",
            "no_personal_data"]  # what this feature declares
@@ -11,15 +12,14 @@ __all__ = ["blueprint", "models", "load_demo_data", "queue_section", "cron", "pe
 blueprint = views.bp
 load_demo_data = demo.load_demo_data
 queue_section = actions.queue_section
-cron = ((send_reminders, {"interval": 15 * 60}),
-        (remove_expired_pending, {"interval": 60}))
+cron = ((send_reminders, {"interval": 15 * 60}),)
 
 # A booking's typed details are exported under name, address and phone; the meeting itself
 # under bookings. A booking waiting for its code is found by the address it was typed with.
 personal_data = (
     Rows(models.Booking, category="bookings", person="person", source="booking"),
     Rows(models.PendingBooking, category="codes", email="email", source="booking",
-         withheld=("token",)),
+         withheld=("token",), expires=Expiry(catalog.UNTIL_PROVEN)),
 )
 _STAFF = _l("The agency's consultants and their working hours: staff data, not data about the "
             "people who book.")

@@ -38,36 +38,41 @@ def country_choices():
     return [SelectChoice(code, name) for code, name in countries()]
 
 
-def _name():
+def _given(required, message):
+    """DataRequired, or for a field that may be left empty (a correction on the profile) Optional."""
+    return DataRequired(message) if required else Optional()
+
+
+def _name(required=True):
     return StringField(_l("Full name"), filters=[strip, nfc], validators=[
-        DataRequired(_l("Enter your name.")),
+        _given(required, _l("Enter your name.")),
         Length(max=200, message=_l("The name can be at most 200 characters.")),
         one_line_name, plain_text, has_letter], render_kw={"autocomplete": "name", "maxlength": 200})
 
 
-def _street():
+def _street(required=True):
     return StringField(_l("Street address"), filters=[strip, nfc], validators=[
-        DataRequired(_l("Enter your street address.")),
+        _given(required, _l("Enter your street address.")),
         Length(max=200, message=_l("The street address can be at most 200 characters.")),
         plain_text], render_kw={"autocomplete": "address-line1", "maxlength": 200})
 
 
-def _postal_code():
+def _postal_code(required=True):
     return StringField(_l("Postal code"), filters=[strip], validators=[
-        DataRequired(_l("Enter your postal code.")),
+        _given(required, _l("Enter your postal code.")),
         Length(max=12, message=_l("The postal code can be at most 12 characters.")),
         plain_text, valid_postal_code],
         render_kw={"autocomplete": "postal-code", "maxlength": 12})
 
 
-def _place():
+def _place(required=True):
     return StringField(_l("Place"), filters=[strip, nfc], validators=[
-        DataRequired(_l("Enter the place (town or city) of your address.")),
+        _given(required, _l("Enter the place (town or city) of your address.")),
         Length(max=100, message=_l("The place can be at most 100 characters.")),
         plain_text], render_kw={"autocomplete": "address-level2", "maxlength": 100})
 
 
-def _country():
+def _country(required=True):
     return SelectField(_l("Country"), default="NO", choices=[], validate_choice=False,
                        validators=[InputRequired(_l("Choose a country.")), plain_text,
                                    _known_country], render_kw={"autocomplete": "country", "required": False})
@@ -78,23 +83,24 @@ def _known_country(form, field):
         raise ValidationError(_l("Choose a country from the list."))
 
 
-def _email():
+def _email(required=True):
     return EmailField(_l("E-mail address"), filters=[strip], validators=[
-        DataRequired(_l("Enter your e-mail address.")),
+        _given(required, _l("Enter your e-mail address.")),
         Length(max=254, message=_l("The e-mail address can be at most 254 characters.")),
         plain_text, valid_email], render_kw={"autocomplete": "email", "maxlength": 254})
 
 
-def _phone():
+def _phone(required=True):
     return TelField(_l("Phone"), filters=[strip], validators=[
-        DataRequired(_l("Enter your phone number.")),
+        _given(required, _l("Enter your phone number.")),
         Length(max=32, message=_l("The phone number can be at most 32 characters.")),
         plain_text, valid_phone], render_kw={"autocomplete": "tel", "maxlength": 32})
 
 
 # One field definition per booking-stage column of Person. The form is built from the catalog,
 # so a column the catalog adds without a definition here fails at import, and nothing the
-# catalog does not list can be asked for.
+# catalog does not list can be asked for. The profile's correction form uses the same rules
+# (`required=False` for what may be left empty; the country always has a value).
 PERSONAL_FIELDS = {"name": _name, "street": _street, "postal_code": _postal_code, "place": _place,
                    "country": _country, "email": _email, "phone": _phone}
 NOT_PERSONAL_FIELDS = ("csrf_token", "slot", "kind", "meeting_place", "website")

@@ -9,6 +9,8 @@ from portal.verification.models import Challenge
 KIND_LABELS = {"conversation": _l("Conversation"), "meeting": _l("Meeting"),
                "interview": _l("Interview")}
 PLACE_LABELS = {"office": _l("At our office"), "phone": _l("By phone"), "video": _l("By video")}
+STATUS_LABELS = {"booked": _l("Booked"), "attended": _l("Held"), "no_show": _l("Did not come"),
+                 "cancelled": _l("Cancelled"), "moved": _l("Moved to another time")}
 # The labels of the typed_* columns, for staff and for the person's overview.
 FIELD_LABELS = {"name": _l("Name"), "street": _l("Street address"), "postal_code": _l("Postal code"),
                 "place": _l("Place"), "country": _l("Country"), "phone": _l("Phone")}

@@ -125,8 +125,3 @@ def book_proven(pending, now=None, slot_id=None, kind=None, meeting_place=None, 
                                meeting_place or pending.meeting_place, details, pending.locale,
                                now=now)
     return booking
-
-
-def remove_expired(now=None):
-    """Delete pending entries whose code (or proof) ran out; returns how many."""
-    return PendingBooking.delete().where(PendingBooking.expires_at <= (now or utcnow())).execute()

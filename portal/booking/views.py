@@ -2,7 +2,6 @@
 from flask import Blueprint, abort, current_app, flash, make_response, redirect, request, session, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from playhouse.flask_utils import get_object_or_404
 
@@ -22,6 +21,7 @@ from portal.booking.models import (
     FIELD_LABELS,
     KIND_LABELS,
     PLACE_LABELS,
+    STATUS_LABELS,
     AvailabilityException,
     Booking,
     Consultant,
@@ -44,10 +44,6 @@ def booking_labels():
     return {"booking_kind_labels": KIND_LABELS, "booking_place_labels": PLACE_LABELS,
             "booking_field_labels": FIELD_LABELS, "booking_status_labels": STATUS_LABELS,
             "booking_typed_offers": actions.typed_offers, "booking_where": calendar.where}
-
-
-STATUS_LABELS = {"booked": _l("Booked"), "attended": _l("Held"), "no_show": _l("Did not come"),
-                 "cancelled": _l("Cancelled")}
 
 
 def _week():

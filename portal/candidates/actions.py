@@ -13,7 +13,7 @@ from flask_babel import lazy_gettext as _l
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from peewee import IntegrityError
 
-from portal import catalog, features
+from portal import catalog
 from portal.audit.actions import record
 from portal.candidates import forms
 from portal.candidates.models import (
@@ -25,10 +25,11 @@ from portal.candidates.models import (
     Reference,
     WorkExperience,
 )
-from portal.db import db, utcnow
-from portal.documents.models import Document
+from portal.db import db
+from portal.people import registry
+from portal.people.contact import contact
 from portal.people.models import Person
-from portal.web.formats import country_name, format_when
+from portal.web.formats import format_when
 
 INVITE_MAX_AGE = 60 * 60 * 24 * 30  # an invitation link works for 30 days
 
@@ -162,8 +163,6 @@ def rows(person, section):
     return list(model.select().where(model.person == person.id).order_by(model.id))
 
 
-
-
 def remember_language(person, locale):
     """Write to the person in this language from now on (e-mails rendered later, e.g. reminders)."""
     if person.locale != locale:
@@ -172,35 +171,34 @@ def remember_language(person, locale):
 
 
 def save_row(person, section, form, row=None):
-    """Create or update one row from a validated form; audited and touching last contact."""
+    """Add a row from a validated form (audited, touching last contact), or correct an existing
+    one: a correction by the person themself, through the registry's `rectify`."""
     if not person.is_candidate:
         raise ValueError("candidate stage not open")
+    values = {}
+    for name in section_columns(section):
+        value = form[name].data
+        if isinstance(value, str):
+            value = value.strip()
+        elif value is None and not section.model._meta.fields[name].null:
+            value = ""  # a text field left out of the post means empty
+        values[name] = value
+    if row is not None:
+        registry.rectify(person, values, by="person", row=row)
+        return row
     with db.atomic():
-        if row is None:
-            row = section.model(person=person.id)
-        for name in section_columns(section):
-            value = form[name].data
-            if isinstance(value, str):
-                value = value.strip()
-            elif value is None and not section.model._meta.fields[name].null:
-                value = ""  # a text field left out of the post means empty
-            setattr(row, name, value)
-        if section.model is Profile:
-            row.updated_at = utcnow()
-        created = row.id is None
-        row.save()
-        person.touch()
+        row = section.model.create(person=person.id, **values)
+        contact(person, "own_change")
         record("profile.updated", person=person, section=section.key, row=row.id,
-               change="created" if created else "updated")
+               change="created")
     return row
 
 
 def delete_row(person, section, row):
-    """Delete one row of a list section; audited and touching last contact."""
+    """Delete one row of a list section; audited (deleting is never contact)."""
     with db.atomic():
         section.model.delete().where((section.model.id == row.id)
                                      & (section.model.person == person.id)).execute()
-        person.touch()
         record("profile.updated", person=person, section=section.key, row=row.id, change="deleted")
 
 
@@ -210,6 +208,16 @@ def describe(section, row):
     for name, field in _form_order(section.form):
         pairs.append((field.label.text, display_value(field, getattr(row, name))))
     return pairs
+
+
+def form_field(model, column):
+    """The profile form field that edits this column of this model, or None."""
+    for section in SECTIONS.values():
+        if section.model is model:
+            for name, field in _form_order(section.form):
+                if name == column:
+                    return field
+    return None
 
 
 def display_value(field, value):
@@ -223,117 +231,3 @@ def display_value(field, value):
     if isinstance(value, int):
         return format_decimal(value)
     return str(value)
-
-
-# --- What the agency holds: the /account overview, read from the catalog ----------------------
-
-def _model(name):
-    """A catalog model by name, whichever feature owns it (booking keeps typed details too)."""
-    return next(m for m in features.all_models() if m.__name__ == name)
-
-
-def _profile_field(column):
-    for section in SECTIONS.values():
-        if section.single:
-            for name, field in _form_order(section.form):
-                if name == column:
-                    return field
-    return None
-
-
-def deletion_date(person, retention=catalog.AFTER_LAST_CONTACT):
-    """The day this person's data goes unless there is new contact (29 Feb becomes 28 Feb)."""
-    start = getattr(person, retention.after).date()
-    try:
-        return start.replace(year=start.year + retention.years)
-    except ValueError:
-        return start.replace(year=start.year + retention.years, day=28)
-
-
-def _shown(column, value):
-    """A held value as the person reads it: countries by name, dates in their language."""
-    if column in ("country", "typed_country"):
-        return country_name(value)
-    return str(display_value(None, value))
-
-
-def _held(person, category, profile):
-    held = []
-    by_model = {}
-    for f in category.fields:
-        model_name, column = f.split(".", 1)
-        by_model.setdefault(model_name, []).append(column)
-    for model_name, columns in by_model.items():
-        if model_name == "Person":
-            held += [_shown(c, getattr(person, c)) for c in columns if getattr(person, c)]
-        elif model_name == "Profile":
-            held += [display_value(_profile_field(c), getattr(profile, c))
-                     for c in columns if profile is not None and getattr(profile, c) not in (None, "")]
-        elif model_name == "Document":
-            held += [d.filename for d in Document.select().where(
-                (Document.person == person.id) & (Document.kind << columns)).order_by(Document.id)]
-        else:
-            model = _model(model_name)
-            if "person" not in model._meta.fields:
-                continue  # kept for an address not yet proven (a code): nobody's until then
-            for row in model.select().where(model.person == person.id).order_by(model.id):
-                shown = " · ".join(_shown(c, getattr(row, c))
-                                   for c in columns if getattr(row, c) not in (None, ""))
-                if shown:  # e.g. a booking whose typed details matched what we hold
-                    held.append(shown)
-    return held
-
-
-def overview(person):
-    """Per catalog category: what we hold, why, on what basis, until when, and who received it.
-
-    A purpose that needs consent is listed (under "Consent") only while the consent stands.
-    """
-    from portal.consent.actions import given  # consent records touch the person (circular)
-    profile = Profile.get_or_none(Profile.person == person.id)
-    consented = given(person)
-    groups = []
-    for category in catalog.categories(catalog.BOOKING) + catalog.categories(catalog.CANDIDATE):
-        is_open = category.stage == catalog.BOOKING or person.is_candidate
-        groups.append({
-            "category": category,
-            "open": is_open,
-            "held": _held(person, category, profile) if is_open else [],
-            "purposes": [p.label for p in catalog.purposes_in_force(category, consented)],
-            # [(basis label, [purpose labels])]: each purpose under the basis it rests on.
-            "bases": [(catalog.LEGAL_BASES[basis], [p.label for p in purposes]) for basis, purposes
-                      in catalog.by_basis(catalog.purposes_in_force(category, consented))],
-            "retention": category.retention,
-            "delete_on": deletion_date(person, category.retention)
-            if category.retention.after == "last_contact_at" else None,
-            # Sharing with business customers is not built yet: nobody has received anything.
-            "recipients": [],
-        })
-    return groups
-
-
-STAGE_TITLES = {catalog.BOOKING: _l("Your contact details"),
-                catalog.CANDIDATE: _l("Your candidate profile")}
-
-
-def overview_groups(person):
-    """The overview in groups of neighbouring categories of the same stage and retention, so
-    that the page says why, on what basis and how long once per group: `bases` joins the
-    purposes of the group's categories under the basis each rests on."""
-    groups = []
-    for item in overview(person):
-        category = item["category"]
-        key = (category.stage, category.retention.key)
-        if not groups or groups[-1]["key"] != key:
-            groups.append({"key": key, "title": STAGE_TITLES[category.stage], "open": item["open"],
-                           "retention": item["retention"], "delete_on": item["delete_on"],
-                           "bases": {}, "items": []})
-        group = groups[-1]
-        group["items"].append(item)
-        for basis, purposes in item["bases"]:
-            listed = group["bases"].setdefault(basis, [])
-            listed += [p for p in purposes if p not in listed]
-    for group in groups:
-        order = {str(catalog.LEGAL_BASES[b]): n for n, b in enumerate(catalog.BASIS_ORDER)}
-        group["bases"] = sorted(group["bases"].items(), key=lambda kv: order.get(str(kv[0]), 99))
-    return groups

@@ -6,6 +6,7 @@ from wtforms import DateField, EmailField, IntegerField, SelectField, StringFiel
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 
+from portal.booking.forms import PERSONAL_FIELDS, country_choices
 from portal.candidates.models import CEFR_LEVELS
 from portal.web.forms import Form, one_line_name, strip, valid_email, valid_phone
 
@@ -158,3 +159,37 @@ class JobNoteForm(RowForm):
         DataRequired(_l("Enter the job this is about.")), Length(max=200)])
     text = TextAreaField(_l("Information"), validators=[
         DataRequired(_l("Write what we should know.")), Length(max=4000)])
+
+
+# The contact details a person corrects on the profile: the booking form's fields and rules.
+# Only the name is required (someone who registered gave no address or phone), and an address
+# is given whole or not at all. The e-mail address changes only through a proven address.
+CONTACT_COLUMNS = ("name", "street", "postal_code", "place", "country", "phone")
+ADDRESS_COLUMNS = ("street", "postal_code", "place")
+
+
+class ContactForm(Form):
+    """Correct one's own name, address and phone number."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.country.choices = country_choices()
+
+    def validate(self, extra_validators=None):
+        ok = super().validate(extra_validators)
+        if any(self[c].data for c in ADDRESS_COLUMNS):
+            for column in ADDRESS_COLUMNS:
+                if not self[column].data and not self[column].errors:
+                    self[column].errors.append(_l(
+                        "Give the whole address (street address, postal code and place), or "
+                        "leave all three empty."))
+                    ok = False
+        return ok
+
+    def changes(self):
+        """{column: value} as typed and normalised (phone numbers in E.164)."""
+        return {c: self[c].data or "" for c in CONTACT_COLUMNS}
+
+
+for _column in CONTACT_COLUMNS:
+    setattr(ContactForm, _column, PERSONAL_FIELDS[_column](required=_column == "name"))

@@ -1,9 +1,12 @@
 """The candidate's own pages: the overview of what we hold, and the profile edited in place."""
-from flask import Blueprint, abort, flash, redirect, url_for
+from flask import Blueprint, abort, flash, redirect, request, url_for
 from flask_babel import gettext as _
+from flask_login import current_user
 
 from portal.auth.guard import roles
-from portal.candidates import actions
+from portal.candidates import actions, overview
+from portal.candidates.forms import ContactForm
+from portal.people import registry
 from portal.people.actions import current_person, own_or_404
 from portal.web.forms import EmptyForm
 from portal.web.render import render, wants_fragment
@@ -40,9 +43,54 @@ def _row_page(section, row, mode, form=None, status=200, created=False):
 @bp.route("")
 @roles("candidate")
 def account():
-    """Show what the agency holds about the person, why, on what basis, until when, and for whom."""
+    """Show everything the agency holds about the person: why, on what basis, until when, who
+    gave it and who received it; bookings, consents, logins and sessions too."""
     person = current_person()
-    return render("candidates/account.html", person=person, groups=actions.overview_groups(person))
+    this_browser = getattr(getattr(current_user, "login_session", None), "id", None)
+    groups, records = overview.account_page(person, this_browser)
+    return render("candidates/account.html", person=person, groups=groups, records=records,
+                  sources=overview.SOURCES, open=request.args.get("open"))
+
+
+def _contact_page(person, mode, form=None, status=200, saved=None):
+    return render("candidates/contact.html", fragment="contact", status=status, person=person,
+                  mode=mode, contact_form=form if form is not None else _shown_contact(person), saved=saved)
+
+
+def _shown_contact(person):
+    """The correction form filled in with what is held, nothing posted (labels and values)."""
+    return ContactForm(obj=person, formdata=None)
+
+
+@bp.route("/profile/contact", methods=["GET", "POST"])
+@roles("candidate")
+def contact():
+    """Show the contact details, or correct them from the edit form (at any stage)."""
+    person = current_person()
+    form = ContactForm(obj=person)
+    if not form.is_submitted():
+        return _contact_page(person, "show")
+    if form.validate():
+        try:
+            changed = registry.rectify(person, form.changes(), by="person")
+        except registry.NotRectifiable as exc:
+            form.form_errors.append(exc.message)
+        else:
+            message = (_("Thank you. Your contact details are corrected.") if changed
+                       else _("Nothing was changed."))
+            if wants_fragment():
+                return _contact_page(person, "show", saved=message)
+            flash(message, "success" if changed else "info")
+            return redirect(url_for("candidates.profile", _anchor="contact"))
+    return _contact_page(person, "edit", form, status=_error_status(form))
+
+
+@bp.route("/profile/contact/edit")
+@roles("candidate")
+def edit_contact():
+    """Show the form that corrects the contact details."""
+    person = current_person()
+    return _contact_page(person, "edit", ContactForm(obj=person))
 
 
 @bp.route("/profile")
@@ -53,7 +101,8 @@ def profile():
     sections = [(s, actions.rows(person, s) if person.is_candidate else [])
                 for s in actions.SECTIONS.values()]
     return render("candidates/profile.html", person=person, sections=sections,
-                  describe=actions.describe, delete_form=EmptyForm())
+                  describe=actions.describe, delete_form=EmptyForm(),
+                  contact_form=_shown_contact(person))
 
 
 @bp.route("/profile/<section>/new", methods=["GET", "POST"])

@@ -5,6 +5,7 @@ from portal import catalog
 from portal.audit.actions import record
 from portal.consent.models import Consent
 from portal.db import db
+from portal.people.contact import contact
 
 
 def current(person):
@@ -38,7 +39,8 @@ def decide(person, purpose, given, how="account page"):
     with db.atomic():
         row = Consent.create(person=person.id, purpose=purpose, given=bool(given),
                              policy_version=catalog.POLICY_VERSION, how=how)
-        person.touch()
+        if given:  # withdrawing reduces what is held: never contact
+            contact(person, "own_change")
         record("consent.given" if given else "consent.withdrawn", person=person, purpose=purpose,
                policy_version=catalog.POLICY_VERSION)
     return row

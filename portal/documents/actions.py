@@ -22,6 +22,7 @@ from portal.candidates.actions import open_candidate_stage
 from portal.db import db
 from portal.documents.models import Document
 from portal.extensions import limiter
+from portal.people.contact import contact
 from portal.people.models import Person
 from portal.web.formats import format_when
 
@@ -328,7 +329,7 @@ def upload(person, kind, filename, data, replace=None):
                                         & (Document.person == person.id)).execute()
             if kind == "cv":
                 open_candidate_stage(person, "cv_uploaded")
-            person.touch()
+            contact(person, "own_change")
             record("document.uploaded", person=person, document=document.id, kind=kind,
                    size=len(payload), replaced=[d.id for d in replaced])
     except Exception:
@@ -346,11 +347,11 @@ def documents_of(person):
 
 
 def delete_document(person, document):
-    """Delete a document row and its encrypted file; audited."""
+    """Delete a document row and its encrypted file; audited. Deleting data is no new contact:
+    the retention clock is left as it is."""
     with db.atomic():
         Document.delete().where((Document.id == document.id)
                                 & (Document.person == person.id)).execute()
-        person.touch()
         record("document.deleted", person=person, document=document.id, kind=document.kind)
     storage.delete(document.storage_id)
 

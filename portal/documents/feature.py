@@ -15,5 +15,5 @@ personal_data = (
     documents,
     Files(documents),
     RedisKeys("uploads counted per person", lambda s: [
-        f"documents-upload/{s.person_id}/"] if s.person is not None else []),
+        f"documents-upload/{i}" for i in s.ids()]),
 )

@@ -66,11 +66,6 @@ def send(outbox_id):
     return True
 
 
-def prune_sent(older_than=timedelta(days=30)):
-    """Delete records of e-mails sent long ago; returns how many."""
-    return Outbox.delete().where(Outbox.sent_at < utcnow() - older_than).execute()
-
-
 def relay_unsent(older_than=timedelta(seconds=30)):
     """Queue again every e-mail still unsent (Redis was down, a worker died); returns the count."""
     due = (Outbox.select(Outbox.id)

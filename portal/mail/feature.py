@@ -1,20 +1,20 @@
 """What e-mail brings: the outbox, and its relay and clean-up every minute and every night."""
-from jobs.mail import prune_outbox, relay_outbox
+from jobs.mail import relay_outbox
+from portal import catalog
 from portal.mail import backends, limits, models
-from portal.people.holdings import Folder, RedisKeys, Rows
+from portal.people.holdings import Expiry, Folder, RedisKeys, Rows
 from portal.ratelimit import keyed_hash
 
 __all__ = ["models", "cron", "personal_data"]  # what this feature declares
 
-cron = ((relay_outbox, {"interval": 60}),
-        (prune_outbox, {"cron": "17 3 * * *"}))
+cron = ((relay_outbox, {"interval": 60}),)
 
 # Registration, reset and e-mail change mails have no Person yet: they are found by address.
 personal_data = (
     Rows(models.Outbox, category="messages", person="person", email="to", whole_row=True,
-         source="portal"),
+         source="portal", expires=Expiry(catalog.AFTER_SENDING)),
     RedisKeys("e-mails counted per address", lambda s: [
         keyed_hash("mail-to", limits.recipient_key(e)) for e in s.emails]),
     Folder("development outbox", lambda s: backends.forget(
-        s.emails | s.phones | ({s.person.name} if s.person is not None else set()))),
+        s.emails | s.phones | s.names)),
 )

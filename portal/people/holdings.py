@@ -17,14 +17,22 @@ DELETE = "delete"
 
 @dataclass(frozen=True)
 class Subject:
-    """Whom a question is about: a Person (or None) and every address and number tied to them."""
+    """Whom a question is about: a Person (or None), or a set of people at once (an erasure in
+    batches), with every address and number tied to them."""
     person: object = None          # a Person, or None for someone we only know by address
     emails: frozenset = frozenset()  # lower-case
     phones: frozenset = frozenset()  # E.164
+    names: frozenset = frozenset()
+    person_ids: frozenset = None   # the people meant; by default the one Person's id
+    user_ids: frozenset = frozenset()  # their logins
 
-    @property
-    def person_id(self):
-        return self.person.id if self.person is not None else None
+    def __post_init__(self):
+        if self.person_ids is None:
+            object.__setattr__(self, "person_ids", frozenset(
+                {self.person.id} if self.person is not None else ()))
+
+    def ids(self):
+        return sorted(self.person_ids)
 
 
 @dataclass(frozen=True)
@@ -32,6 +40,22 @@ class Keep:
     """Erasure keeps these rows, for a named legal reason, until a date computed per row."""
     reason: str                    # a translatable sentence: why the law lets us keep it
     until: Callable                # row -> date the row goes at the latest
+
+
+@dataclass(frozen=True)
+class Expiry:
+    """When rows of a holding go by themselves: the catalog `rule` (its period, from its
+    column `after`, or `column` where the model names it otherwise), and `also`, a condition of
+    rows that are done whatever their age (a used code). `subject` marks the holding whose
+    expiry erases the whole data subject through the registry (a Person: three years)."""
+    rule: object
+    column: str = None
+    also: Callable = None
+    subject: bool = False
+
+    @property
+    def clock(self):
+        return self.column or self.rule.after
 
 
 @dataclass(frozen=True)
@@ -58,6 +82,7 @@ class Rows:
     source: str = "person"         # who gave it: person, staff, booking, portal, candidate
     created: str = "created_at"    # when a row was made: replaying an erasure spares later rows
     subject_kind: str = "candidate"  # whom the rows are about: candidate, reference
+    expires: Expiry = None         # when rows go by themselves (portal/retention)
 
     @property
     def name(self):
@@ -65,13 +90,14 @@ class Rows:
 
     def condition(self, subject):
         """The peewee condition selecting this subject's rows, or None when there are none."""
+        from portal.db import any_of
         model, parts = self.model, []
-        if self.person and subject.person is not None:
-            parts.append(getattr(model, self.person) == subject.person_id)
+        if self.person and subject.person_ids:
+            parts.append(any_of(getattr(model, self.person), subject.ids()))
         if self.email and subject.emails:
-            parts.append(getattr(model, self.email).in_(sorted(subject.emails)))
+            parts.append(any_of(getattr(model, self.email), sorted(subject.emails)))
         if self.phone and subject.phones:
-            parts.append(getattr(model, self.phone).in_(sorted(subject.phones)))
+            parts.append(any_of(getattr(model, self.phone), sorted(subject.phones)))
         if self.reach is not None:
             extra = self.reach(subject)
             if extra is not None:

@@ -43,3 +43,10 @@ class Tombstone(BaseModel):
     reason = CharField(max_length=200)  # e.g. "request 12", "retention: after_last_contact"
     email_hash = CharField(max_length=64, index=True)
     redis_pending = TextField(default="")
+
+
+class PendingFileDeletion(BaseModel):
+    """A stored file whose row is gone, to remove after commit; left here by a crash until the
+    next run (portal/people/registry.py finish_erasures). A random storage id, nothing else."""
+    storage_id = CharField(max_length=64, unique=True)
+    created_at = DateTimeField(default=utcnow)

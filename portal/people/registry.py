@@ -20,9 +20,10 @@ from flask_babel import lazy_gettext as _l
 
 from portal import catalog, features, storage
 from portal.audit.actions import record
-from portal.db import db, utcnow
+from portal.db import any_of, db, oslo_date, utcnow
+from portal.people.contact import contact
 from portal.people.holdings import DELETE, Files, Folder, NoPersonalData, RedisKeys, Rows, Subject
-from portal.people.models import Person, Tombstone
+from portal.people.models import PendingFileDeletion, Person, Tombstone
 from portal.private_files import open_private, private_dir
 from portal.ratelimit import forget_keys, keyed_hash
 
@@ -52,10 +53,31 @@ def free_models():
 
 def subject_of(person):
     """A Person with every address and number tied to them (their login's address too)."""
+    return subjects_of([person])[person.id]
+
+
+def subjects_of(people):
+    """{person id: Subject} for many people, with one query for their logins' addresses."""
     from portal.auth.models import User  # auth's models point at people's: imported on use
-    emails = {person.email.lower()} | {u.email.lower() for u in
-                                       User.select(User.email).where(User.person == person.id)}
-    return Subject(person, frozenset(emails), frozenset({person.phone} - {""}))
+    logins, user_ids = {}, {}
+    for user in User.select(User.id, User.email, User.person).where(
+            any_of(User.person, [p.id for p in people])):
+        logins.setdefault(user.person_id, set()).add(user.email.lower())
+        user_ids.setdefault(user.person_id, set()).add(user.id)
+    return {p.id: Subject(p, frozenset({p.email.lower()} | logins.get(p.id, set())),
+                          frozenset({p.phone} - {""}), frozenset({p.name} - {""}),
+                          user_ids=frozenset(user_ids.get(p.id, ())))
+            for p in people}
+
+
+def group(subjects):
+    """One Subject standing for several: set-based work over all of them at once."""
+    subjects = list(subjects)
+    return Subject(None, frozenset().union(*(s.emails for s in subjects)),
+                   frozenset().union(*(s.phones for s in subjects)),
+                   frozenset().union(*(s.names for s in subjects)),
+                   person_ids=frozenset().union(*(s.person_ids for s in subjects)),
+                   user_ids=frozenset().union(*(s.user_ids for s in subjects)))
 
 
 def subject_for_address(email, phone=""):
@@ -108,12 +130,10 @@ def _plain(value):
 
 
 def deletion_date(person, retention=catalog.AFTER_LAST_CONTACT):
-    """The day this person's data goes unless there is new contact (29 Feb becomes 28 Feb)."""
-    start = getattr(person, retention.after).date()
-    try:
-        return start.replace(year=start.year + retention.years)
-    except ValueError:
-        return start.replace(year=start.year + retention.years, day=28)
+    """The last day this person's data is kept unless there is new contact: the Oslo date of
+    the last contact, `retention.years` later (29 February becomes 28 February). It is erased
+    the day after."""
+    return catalog.last_day(retention, oslo_date(getattr(person, retention.after)))
 
 
 def _items(holding, row):
@@ -225,7 +245,7 @@ def rectify(person, changes, by, row=None):
         record("person.rectified", person=person, model=holding.name, row=row.id,
                fields=sorted(changed), by=by)
         if by == "person":
-            person.touch()
+            contact(person, "own_change")
         for pass_on in PASS_ON:
             pass_on(person, row, changed, by)
     return changed
@@ -249,15 +269,16 @@ def erasure_log_path():
     return current_app.config["ERASURE_LOG_PATH"]
 
 
-def _append_to_log(tombstone):
-    """Append the tombstone to the erasure log outside the database, flushed to disk before
-    the erasure commits: a restored database cannot roll it back."""
-    line = json.dumps({"tombstone": tombstone.id, "at": tombstone.erased_at.isoformat(),
-                       "reason": tombstone.reason, "email_hash": tombstone.email_hash})
+def _append_to_log(tombstones):
+    """Append tombstones to the erasure log outside the database, flushed to disk before the
+    erasure commits: a restored database cannot roll it back."""
+    lines = b"".join(json.dumps({
+        "tombstone": t.id, "at": t.erased_at.isoformat(), "reason": t.reason,
+        "email_hash": t.email_hash}).encode() + b"\n" for t in tombstones)
     path = erasure_log_path()
     private_dir(os.path.dirname(path) or ".")
     with open_private(path, append=True) as f:
-        f.write(line.encode() + b"\n")
+        f.write(lines)
         f.flush()
         os.fsync(f.fileno())
 
@@ -290,10 +311,10 @@ def _delete_rows(subject, created_before=None):
     for holding in sorted(row_holdings(), key=lambda h: -order[h.model]):
         if holding.erase is not DELETE:
             continue
-        ids = [r.id for r in _scoped(holding, subject, created_before)]
+        ids = [i for (i,) in _scoped(holding, subject, created_before).select(holding.model.id).tuples()]
         if ids:
             counts[holding.name] = counts.get(holding.name, 0) + holding.model.delete().where(
-                holding.model.id.in_(ids)).execute()
+                any_of(holding.model.id, ids)).execute()
     return files, counts
 
 
@@ -304,14 +325,31 @@ def _scoped(holding, subject, created_before):
     return query
 
 
-def _after_commit_cleanup(tombstone, subject, files, fragments):
-    for storage_id in files:
+def _remove_files(storage_ids):
+    """Remove stored files whose rows are gone, then their pending records (a crash in between
+    leaves the records, and the next run removes the files)."""
+    for storage_id in storage_ids:
         storage.delete(storage_id)  # a file already missing is no error
+    for start in range(0, len(storage_ids), 500):
+        PendingFileDeletion.delete().where(
+            PendingFileDeletion.storage_id.in_(storage_ids[start:start + 500])).execute()
+
+
+def _queue_file_removal(storage_ids):
+    """Record, in the transaction that deletes the rows, the files to remove after commit."""
+    for start in range(0, len(storage_ids), 500):
+        PendingFileDeletion.insert_many(
+            [{"storage_id": s} for s in storage_ids[start:start + 500]]).on_conflict_ignore().execute()
+
+
+def _after_commit_cleanup(tombstones, subject, files, fragments):
+    _remove_files(files)
     for holding in declarations():
         if isinstance(holding, Folder):
             holding.forget(subject)
     if fragments and _forget(fragments):
-        Tombstone.update(redis_pending="").where(Tombstone.id == tombstone.id).execute()
+        Tombstone.update(redis_pending="").where(
+            Tombstone.id.in_([t.id for t in tombstones])).execute()
     _checkpoint()
 
 
@@ -322,36 +360,75 @@ def _checkpoint():
         db.execute_sql("PRAGMA wal_checkpoint(TRUNCATE)")
 
 
-def erase_person(person, reason, confirm=True):
-    """Erase a person everywhere the registry knows, in one transaction; returns the Tombstone.
+def _present(person_ids):
+    """The people of these ids still here, locked until the transaction ends on PostgreSQL, so
+    that two erasures at once erase each person once (SQLite takes its write lock up front)."""
+    query = (Person.select(Person.id, Person.email, Person.phone, Person.name, Person.locale)
+             .where(any_of(Person.id, sorted(person_ids))).order_by(Person.id))
+    if not db.obj.__class__.__name__.startswith("Sqlite"):
+        query = query.for_update()
+    return list(query)
 
-    Kept holdings (the audit trail) stay, for their reason and until their date. Files go
-    after commit; Redis keys too, or, when Redis is down, the tombstone keeps their keyed names
-    until `finish_erasures` removes them. The confirmation e-mail is the last one, and its
-    record loses the address once sent. Erasing someone already erased raises AlreadyErased.
+
+def erase_people(person_ids, reason, confirm=False):
+    """Erase many people at once, set-based, in one transaction; returns their Tombstones.
+
+    Every holding loses the rows of all of them in a few statements; kept holdings (the audit
+    trail) stay, for their reason and until their date. People already gone (erased by a run
+    at the same moment) are skipped. Files go after commit; Redis keys too, or, when Redis is
+    down, each tombstone keeps the keyed names of its person's keys until `finish_erasures`
+    removes them. With `confirm`, each person gets a confirmation, the last e-mail, whose
+    record loses the address once sent.
     """
     from portal.mail.actions import queue_email  # mail's models point at people's
-    subject = subject_of(person)
-    address, locale = person.email, person.locale
-    fragments = _redis_fragments(subject)
     with db.atomic():
-        if not Person.select().where(Person.id == person.id).exists():
-            raise AlreadyErased(Tombstone.get_or_none(Tombstone.email_hash == _email_hash(address)))
-        files, counts = _delete_rows(subject)
-        tombstone = Tombstone.create(reason=reason[:200], email_hash=_email_hash(address),
-                                     redis_pending=json.dumps(fragments) if fragments else "")
-        record("person.erased", person=person.id, tombstone=tombstone.id, reason=reason,
-               rows=sum(counts.values()), files=len(files))
+        present = _present(person_ids)
+        if not present:
+            return []
+        subjects = subjects_of(present)
+        everyone = group(subjects.values())
+        files, counts = _delete_rows(everyone)
+        _queue_file_removal(files)
+        erased_at = utcnow()
+        rows, everyones_keys = [], set()
+        for person in present:
+            fragments = _redis_fragments(subjects[person.id])
+            everyones_keys.update(fragments)
+            rows.append({"erased_at": erased_at, "reason": reason[:200],
+                         "email_hash": _email_hash(person.email),
+                         "redis_pending": json.dumps(fragments) if fragments else ""})
+        ids = [row[0] for row in Tombstone.insert_many(rows).returning(Tombstone.id).tuples()
+               .execute()]
+        tombstones = [Tombstone(id=i, **row) for i, row in zip(ids, rows)]
+        if len(present) == 1:
+            record("person.erased", person=present[0].id, tombstone=ids[0], reason=reason)
+        else:  # a batch: one event, the tombstones are each person's proof
+            record("people.erased", people=len(present), tombstones=[ids[0], ids[-1]],
+                   reason=reason)
         if confirm:
-            queue_email(address, _l("Your data has been erased"), "people/email/erased",
-                        locale=locale, forget_after_send=True, tombstone=tombstone)
-        _append_to_log(tombstone)
-        db.after_commit(lambda: _after_commit_cleanup(tombstone, subject, files, fragments))
-    return tombstone
+            for person, tombstone in zip(present, tombstones):
+                queue_email(person.email, _l("Your data has been erased"), "people/email/erased",
+                            locale=person.locale, forget_after_send=True, tombstone=tombstone)
+        _append_to_log(tombstones)
+        fragments = sorted(everyones_keys)
+        db.after_commit(lambda: _after_commit_cleanup(tombstones, everyone, files, fragments))
+    return tombstones
+
+
+def erase_person(person, reason, confirm=True):
+    """Erase one person everywhere the registry knows (`erase_people` for one); returns the
+    Tombstone. Erasing someone already erased raises AlreadyErased, naming the tombstone."""
+    tombstones = erase_people([person.id], reason, confirm=confirm)
+    if not tombstones:
+        raise AlreadyErased(Tombstone.select().where(
+            Tombstone.email_hash == _email_hash(person.email)).order_by(Tombstone.id).first())
+    return tombstones[0]
 
 
 def finish_erasures():
-    """Remove the Redis keys of erasures made while Redis was down; returns how many finished."""
+    """Finish what erasures left after commit: files of rows already gone (a crash between
+    commit and removal) and Redis keys (Redis was down). Returns how many tombstones finished."""
+    _remove_files([p.storage_id for p in PendingFileDeletion.select()])
     done = 0
     for tombstone in Tombstone.select().where(Tombstone.redis_pending != ""):
         if _forget(json.loads(tombstone.redis_pending)):
@@ -386,10 +463,11 @@ def replay_erasures():
             if _email_hash(person.email) == entry["email_hash"]:
                 with db.atomic():
                     files, counts = _delete_rows(subject_of(person), created_before=at)
+                    _queue_file_removal(files)
                     record("person.erased", person=person.id, tombstone=entry["tombstone"],
                            reason=f"replay of erasure {entry['tombstone']}",
                            rows=sum(counts.values()), files=len(files))
-                    db.after_commit(lambda f=files: [storage.delete(s) for s in f])
+                    db.after_commit(lambda f=files: _remove_files(f))
                 people += 1
                 rows += sum(counts.values())
         rows += _replay_by_address(entry, at)

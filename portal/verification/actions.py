@@ -15,6 +15,7 @@ from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 from peewee import IntegrityError
 
+from portal import catalog
 from portal.db import db, utcnow
 from portal.mail.actions import queue_email
 from portal.mail.limits import ensure_mail_allowed, recipient_key
@@ -24,7 +25,7 @@ from portal.web.formats import format_when
 CODE_MINUTES = 10
 MAX_TRIES = 3
 CODES_PER_HOUR = 5
-WINDOW = timedelta(hours=1)
+WINDOW = timedelta(hours=catalog.CODE_COUNT.hours)  # codes counted per address per hour
 
 # What a code is for, as the e-mail says it.
 PURPOSES = {
@@ -177,12 +178,3 @@ def check(token, code, purpose, now=None):
         raise CodeProblem("used")
     challenge.used_at = now
     return challenge
-
-
-def remove_expired(now=None):
-    """Delete used and expired challenges and finished hourly counts; returns how many."""
-    now = now or utcnow()
-    removed = Challenge.delete().where(Challenge.used_at.is_null(False)
-                                       | (Challenge.expires_at <= now)).execute()
-    removed += CodeQuota.delete().where(CodeQuota.window_start <= now - WINDOW).execute()
-    return removed

@@ -27,6 +27,8 @@ from portal.candidates.models import (
 )
 from portal.consent import actions as consent_actions
 from portal.documents import actions as document_actions
+from portal.people import registry
+from portal.retention import actions as retention_actions
 from tests.candidates import files
 from tests.factories import app_code, make_person, make_user, secret_of
 
@@ -36,6 +38,8 @@ NOT_PAGES = {
     "web.health": "JSON for the load balancer",
     "documents.download": "the stored file",
     "documents.staff_download": "the stored file",
+    "requests.download": "the zip of a person's data (or, to someone not yet confirmed, a page "
+                         "walked in tests/requests)",
 }
 
 LONG_NAME = "Maria Magdalena Ødegård-Bjørnstad Kristiansen"
@@ -98,6 +102,8 @@ def fill(app):
     second_factor.enrolment(admin)
     admin_codes = second_factor.confirm(admin, app_code(secret_of(admin)))
     invited = make_person(name="Nils Inviterte")
+    own_request = _privacy_requests(person)
+    retention_actions.sweep()  # a run for the staff retention page to list
 
     return {
         "candidate": candidate, "staff": staff, "admin": admin,
@@ -112,6 +118,7 @@ def fill(app):
             "row_id": WorkExperience.get(WorkExperience.person == person.id).id,
             "purpose": "marketing",
             "user_id": staff.id,  # an administrator's page about a staff account
+            "request_id": own_request.id,
         },
         # Links from e-mails: one of each, valid, so each shows its real page.
         "tokens": {
@@ -122,6 +129,8 @@ def fill(app):
                 auth_actions.RESET, staff.email, timedelta(hours=1), user=staff),
             "auth.verify": auth_actions.issue_token(
                 auth_actions.REGISTER, "ny.person@example.no", timedelta(hours=1), name="Ny Person"),
+            "retention.keep": retention_actions.keep_serializer().dumps(
+                {"p": person.id, "d": registry.deletion_date(person).isoformat()}),
             "auth.confirm_email": auth_actions.issue_token(
                 auth_actions.CHANGE_EMAIL, "kari.ny.adresse@example.no", timedelta(hours=1),
                 user=candidate),
@@ -150,6 +159,30 @@ def _profile(person):
                    text="Kan starte på kort varsel.")
     Evaluation.create(person=person, kind="Kompetanseanalyse", summary="Sterk faglig",
                       result="Godt egnet for prosjektledelse")
+
+
+def _privacy_requests(person):
+    """The candidate's own copy (built and released), and requests of every colour in the queue:
+    overdue, under 5 days, under 10, and plenty of time; one extended, one proven by a code."""
+    from portal.db import utcnow
+    from portal.requests import actions as request_actions
+    from portal.requests import export
+    from portal.requests.models import AccessExport
+    own = request_actions.ask_as_candidate(person, "access", "", "nb")
+    export.build(AccessExport.get(AccessExport.request == own.id).id)
+    staff = make_user("staff", email="personvern@ressursbasen.no")
+    for n, (kind, days_ago, details) in enumerate((
+            ("correction", 33, "Adressen min er feil: det skal stå Kong Oscars gate 123 B, 5017 "
+                               "Bergen, ikke Storgata 1."),
+            ("erasure", 27, ""), ("question", 24, "Hvem har fått CV-en min, og når?"),
+            ("access", 2, ""))):
+        asker = make_person(name=f"{LONG_NAME} {n}", email=f"henvendelse{n}.{LONG_EMAIL}")
+        asked = request_actions.ask_as_candidate(asker, kind, details, "nb",
+                                                 now=utcnow() - timedelta(days=days_ago))
+        if kind == "erasure":
+            request_actions.extend(asked, staff, asked.version, 1, "Vi venter på svar fra en "
+                                                                    "kunde.", now=asked.received_at)
+    return own
 
 
 def page_paths(app, world):

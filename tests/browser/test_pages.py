@@ -241,9 +241,11 @@ def test_book_on_a_phone_shows_the_free_times_as_a_compact_grid(walk):
     assert min(n for s in books for n in s.slots_per_row) >= 4, {str(s): s.slots_per_row for s in books}
 
 
-def test_account_fits_in_about_three_phone_screens(walk):
+def test_account_fits_in_about_four_phone_screens(walk):
+    # About three for the contact details and the profile, and one for the records of our
+    # dealings with the person (bookings, consents, logins, e-mails, the log), each folded.
     heights = {s.lang: s.height for s in walk if (s.role, s.path) == ("candidate", "/account")}
-    assert max(heights.values()) <= 3 * PHONE["height"], heights
+    assert max(heights.values()) <= 4 * PHONE["height"], heights
 
 
 def test_axe_finds_no_serious_or_critical_violation(walk):

@@ -6,12 +6,12 @@ import pytest
 
 from portal import catalog
 from portal.audit.models import AuditEvent
-from portal.candidates.actions import deletion_date
 from portal.candidates.models import LanguageSkill, Profile, WorkExperience
 from portal.consent.actions import has_consent
 from portal.consent.models import Consent
 from portal.features import all_models
 from portal.people.models import Person
+from portal.people.registry import deletion_date
 
 HX = {"HX-Request": "true"}
 
@@ -54,8 +54,9 @@ def test_add_and_edit_a_row_in_place(client, candidate):
     client.post(f"/account/profile/experience/{row.id}", headers=HX,
                 data={"employer": "Nye Veier", "title": "Ingeniør"})
     assert WorkExperience.get_by_id(row.id).employer == "Nye Veier"
+    # Adding a row is audited as such; changing it is a correction, through the registry.
     events = [e.action for e in AuditEvent.select().where(AuditEvent.person_id == person.id)]
-    assert events.count("profile.updated") == 2
+    assert events.count("profile.updated") == 1 and events.count("person.rectified") == 1
     assert "Nye Veier" not in "".join(e.details for e in AuditEvent.select())
 
 
@@ -137,8 +138,11 @@ def test_personal_facts_are_saved_and_shown_on_the_overview(client, candidate):
 def test_deletion_date_handles_29_february():
     person = Person(last_contact_at=datetime(2024, 2, 29, 12, 0))
     assert deletion_date(person) == date(2027, 2, 28)
-    person = Person(last_contact_at=datetime(2025, 6, 30, 23, 59))
+    # Counted from the Oslo date of the contact: 23:59 UTC on 30 June is 1 July in Oslo.
+    person = Person(last_contact_at=datetime(2025, 6, 30, 21, 59))
     assert deletion_date(person) == date(2028, 6, 30)
+    person = Person(last_contact_at=datetime(2025, 6, 30, 23, 59))
+    assert deletion_date(person) == date(2028, 7, 1)
 
 
 def test_give_and_withdraw_consent_with_history(client, candidate):
@@ -161,10 +165,19 @@ def test_give_and_withdraw_consent_with_history(client, candidate):
 
 def test_account_says_basis_and_retention_once_per_group_and_summarises_each_category(client, candidate):
     page = client.get("/account").get_data(as_text=True)
-    assert page.count("<details") == len(catalog.CATEGORIES)
-    assert page.count("<summary") == len(catalog.CATEGORIES)
-    # Before anything is opened: 18 catalog categories in two groups (booking stage, candidate
-    # stage), so basis and retention are said twice, not 18 times.
+    # Contact details and the profile: one folded line per category, each summarising what
+    # is held; why, basis and how long said once for each of the two groups, not per category.
+    folded = catalog.categories(catalog.BOOKING) + catalog.categories(catalog.CANDIDATE)
+    assert page.count('<section class="holding"') == len(folded)
     shown = re.sub(r"<details.*?</details>", "", page, flags=re.S)
     assert shown.count("Avtale med deg (personvernforordningen art. 6 nr. 1 b)") == 2
     assert shown.count("Tre år etter siste kontakt med deg") == 2
+    # Our dealings with the person: a folded line for each record that holds anything, which
+    # says why and how long for itself when opened (their rules differ).
+    records = re.findall(r'<section class="holding record" id="category-(\w+)"', page)
+    assert records == ["login", "audit"]  # a new account: its login and the log of it
+    assert page.count("<summary") == len(folded) + len(records)
+    summaries = " ".join(re.findall(r"<summary>(.*?)</summary>", page, flags=re.S))
+    assert "Kontoen din og innlogginger" in summaries and "Innloggede nettlesere: 1" in summaries
+    assert "Logg over hva som er gjort med opplysningene dine" in summaries
+    assert "Fem år etter hendelsen" not in shown and "Fem år etter hendelsen" in page

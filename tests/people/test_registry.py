@@ -256,6 +256,7 @@ def test_erasure_leaves_nothing_but_the_tombstone_and_the_log(app, client, full_
     assert len(naming) == 1 and "Subject: Dine opplysninger er slettet" in naming[0]
     assert NAME not in naming[0]
     assert Outbox.select().where(Outbox.forget_after_send).get().to == ""
+    assert client.get("/account").status_code in (302, 303)  # the browser's session ended
     assert client.post("/login", data={"email": EMAIL, "password": PASSWORD}).status_code == 200
     assert User.select().where(User.email == EMAIL).count() == 0
     assert registry.was_erased(EMAIL) == [tombstone]
@@ -430,3 +431,45 @@ def test_the_command_line_erases_and_answers_did_you_erase_me(full_person, runne
     again = runner.invoke(args=["people", "erase", "--email", EMAIL, "--reason", "request 3"])
     assert again.exit_code != 0 and "erased already" in again.output
     assert "(request 3)" in runner.invoke(args=["people", "was-erased", "--email", EMAIL]).output
+
+
+def test_erase_people_is_set_based_and_leaves_the_others(app, db):
+    from tests.factories import make_person
+    doomed = [make_person() for _ in range(3)]
+    kept = make_person()
+    for p in doomed + [kept]:
+        cand.JobNote.create(person=p, job="x", text=p.name)
+    tombstones = registry.erase_people([p.id for p in doomed], "retention: after_last_contact")
+    assert len(tombstones) == 3
+    assert [p.id for p in Person.select()] == [kept.id]
+    assert [n.text for n in cand.JobNote.select()] == [kept.name]
+    assert registry.erase_people([p.id for p in doomed], "again") == []  # nobody left to erase
+
+
+def test_two_erasures_at_once_erase_each_person_once(app, db):
+    import threading
+
+    from tests.factories import make_person
+    people = [make_person() for _ in range(6)]
+    ids = [p.id for p in people]
+    db.close()
+    results, errors = [], []
+
+    def run():
+        try:
+            with app.app_context():
+                db.connect(reuse_if_open=True)
+                results.append(len(registry.erase_people(ids, "retention")))
+                db.close()
+        except Exception as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+    threads = [threading.Thread(target=run) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    db.connect(reuse_if_open=True)
+    assert errors == []
+    assert sorted(results) == [0, 6]
+    assert Tombstone.select().count() == 6
+    assert len(registry.read_erasure_log()) == 6

@@ -117,11 +117,11 @@ def test_at_most_five_codes_an_hour_to_one_address_then_a_time_to_try_again(app,
 
 
 def test_used_and_expired_codes_are_deleted_by_the_minute_job(db, outbox):
-    from jobs.verification import remove_expired_challenges
+    from jobs.retention import sweep_minute
     now = utcnow()
     used = actions.start("a@example.no", "booking", now=now)
     actions.check(used.token, _code(outbox, "a@example.no"), "booking", now=now)
     actions.start("b@example.no", "booking", now=now - timedelta(minutes=11))
     waiting = actions.start("c@example.no", "booking", now=now)
-    remove_expired_challenges()
+    sweep_minute()
     assert [c.token for c in Challenge.select()] == [waiting.token]

@@ -1,0 +1,1 @@
+"""Retention: the catalog's periods enforced by RQ, every minute and every night."""
