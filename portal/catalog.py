@@ -215,6 +215,9 @@ CATEGORIES = (
     Category("login", _l("Your account and logins"), RECORD,
              ("User.email", "User.role", "User.active", "User.created_at", "User.last_login_at",
               "LoginSession.created_at", "LoginSession.last_seen_at", "LoginSession.fresh_at",
+              "LoginSession.second_factor_at", "SecondFactor.created_at",
+              "SecondFactor.confirmed_at", "SecondFactor.last_step", "RecoveryCode.created_at",
+              "RecoveryCode.used_at",
               "AccountToken.purpose", "AccountToken.email", "AccountToken.name",
               "AccountToken.created_at", "AccountToken.expires_at", "AccountToken.used_at"),
              ("service_delivery",), AFTER_LAST_CONTACT, False, source="portal"),
@@ -290,12 +293,15 @@ NOT_PERSONAL = frozenset({
     "User.id", "User.person", "User.password_hash",
     "LoginSession.id", "LoginSession.user", "LoginSession.token_hash",
     "AccountToken.id", "AccountToken.user", "AccountToken.token_hash",
+    # The second factor of staff: the encrypted secret and the hashes of recovery codes.
+    "SecondFactor.id", "SecondFactor.user", "SecondFactor.secret",
+    "RecoveryCode.id", "RecoveryCode.user", "RecoveryCode.code_hash",
     "Consent.id", "Consent.person",
     "Outbox.id", "Outbox.person", "Outbox.attempts", "Outbox.forget_after_send",
     "RetentionNotice.id", "RetentionNotice.person",
     # The audit trail: who acted (an id and a role), about whom (an id), and the chain.
     "AuditEvent.id", "AuditEvent.actor_id", "AuditEvent.person_id", "AuditEvent.prev_hash",
-    "AuditEvent.hash",
+    "AuditEvent.hash", "AuditEvent.seq",
     # Requests: ids and links, the random name of an unproven request in its browser's session,
     # a keyed hash of the IP address (for the per-network limit), the language e-mails go in,
     # which staff login decided (an id), and the step counter that keeps two staff apart.

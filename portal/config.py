@@ -38,6 +38,8 @@ class Config:
     SESSION_COOKIE_SECURE = _bool("SESSION_COOKIE_SECURE", ENV_NAME == "production")
     SESSION_IDLE_TIMEOUT = timedelta(minutes=int(os.environ.get("SESSION_IDLE_MINUTES", 30)))
     SESSION_ABSOLUTE_TIMEOUT = timedelta(hours=int(os.environ.get("SESSION_ABSOLUTE_HOURS", 12)))
+    # Staff and admin: how long after the password the second factor (or enrolment) may come.
+    SECOND_FACTOR_TIMEOUT = timedelta(minutes=int(os.environ.get("SECOND_FACTOR_MINUTES", 15)))
     # Remember-me is not offered; these make a stray cookie harmless anyway.
     REMEMBER_COOKIE_DURATION = timedelta(days=1)
     REMEMBER_COOKIE_SECURE = SESSION_COOKIE_SECURE

@@ -58,7 +58,7 @@ def ensure_redis():
 def prepare_database():
     # Imported here, after ensure_redis(): the config reads REDIS_URL when portal is imported.
     from portal import create_app
-    from portal.demo import load_demo_data
+    from portal.demo import load_demo_data, login_notes
     from portal.schema import migrate
     app = create_app()
     with app.app_context():
@@ -67,6 +67,8 @@ def prepare_database():
         logins = load_demo_data()
     for role, email, password in logins or ():
         print(f"Demo {role} login: {email}  password: {password}", flush=True)
+    for note in login_notes(logins):
+        print(note, flush=True)
 
 
 def main():

@@ -112,13 +112,15 @@ def runner(app, db):
 
 @pytest.fixture
 def login_as(client, db):
-    """Log the test client in as a new user of a role; returns the user."""
+    """Log the test client in as a new user of a role; returns the user. Staff and admin
+    sessions are opened as if the second factor was given (tests/test_second_factor.py logs in
+    the whole way)."""
     from tests.factories import make_user
 
     def login(role="candidate", **overrides):
         user = make_user(role=role, **overrides)
         from portal.auth.actions import start_session
-        token = start_session(user)
+        token = start_session(user, second_factor=user.is_staff)
         with client.session_transaction() as session:
             session.clear()
             session["sid"] = token

@@ -6,7 +6,7 @@ import pytest
 import time_machine
 
 from portal.auth.models import LoginSession, User
-from tests.factories import PASSWORD, make_user
+from tests.factories import PASSWORD, log_in, make_user
 
 
 def login(client, email, password, **extra):
@@ -15,7 +15,7 @@ def login(client, email, password, **extra):
 
 def test_staff_logs_in_and_lands_on_the_queue(client):
     user = make_user(role="staff")
-    response = login(client, user.email, PASSWORD)
+    response = log_in(client, user)  # the password, then the code from the app
     assert response.status_code == 302
     assert response.headers["Location"] == "/staff/queue"
     assert "Arbeidskø" in client.get("/staff/queue").get_data(as_text=True)
@@ -48,7 +48,7 @@ def test_inactive_user_cannot_log_in(client):
 
 def test_logout_ends_the_session_even_for_a_copied_cookie(client, app):
     user = make_user(role="staff")
-    login(client, user.email, PASSWORD)
+    log_in(client, user)
     copied = client.get_cookie("portal_session").value
     assert client.post("/logout").status_code == 302
     thief = app.test_client()
@@ -76,7 +76,7 @@ def test_session_changes_at_login(client):
 
 def test_idle_session_ends_after_30_minutes(client):
     user = make_user(role="staff")
-    login(client, user.email, PASSWORD)
+    log_in(client, user)
     with time_machine.travel(datetime.now(UTC) + timedelta(minutes=29), tick=False):
         assert client.get("/staff/queue").status_code == 200
     with time_machine.travel(datetime.now(UTC) + timedelta(minutes=29 + 31), tick=False):
@@ -86,7 +86,7 @@ def test_idle_session_ends_after_30_minutes(client):
 
 def test_busy_session_ends_after_12_hours(client):
     user = make_user(role="staff")
-    login(client, user.email, PASSWORD)
+    log_in(client, user)
     start = datetime.now(UTC)
     for step in range(1, 36):  # a request every 20 minutes: never idle
         with time_machine.travel(start + timedelta(minutes=20 * step), tick=False):
@@ -99,14 +99,14 @@ def test_busy_session_ends_after_12_hours(client):
                                     "https://evil.example/", "/\t/evil.example"])
 def test_next_stays_on_site(client, target):
     user = make_user(role="staff")
-    response = login(client, user.email, PASSWORD, next=target)
+    response = log_in(client, user, next=target)
     location = response.headers["Location"]
     assert location.startswith("/") and not location.startswith("//") and "evil" not in location
 
 
 def test_next_on_site_is_followed(client):
     user = make_user(role="staff")
-    response = login(client, user.email, PASSWORD, next="/staff/queue?x=1")
+    response = log_in(client, user, next="/staff/queue?x=1")
     assert response.headers["Location"] == "/staff/queue?x=1"
 
 

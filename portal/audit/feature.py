@@ -1,14 +1,21 @@
-"""What the audit trail brings: the hash-chained event table."""
+"""What the audit trail brings: the hash-chained event table, its sealing job, the
+administrators' log viewer and `flask audit verify`."""
 from datetime import timedelta
 
 from flask_babel import lazy_gettext as _l
 
+from jobs.audit import seal_audit_trail
 from portal import catalog
-from portal.audit import models
+from portal.audit import cli, models, views
 from portal.db import any_of
 from portal.people.holdings import Keep, Rows
 
-__all__ = ["models", "personal_data"]  # what this feature declares
+__all__ = ["blueprint", "models", "cli", "cron", "personal_data"]  # what this feature declares
+
+blueprint = views.bp
+cli = (cli.audit,)
+# Every minute: events wait at most about a minute before they are chained.
+cron = ((seal_audit_trail, {"interval": 60}),)
 
 # The trail holds ids and counts, never names or addresses; erasure keeps it (deleting rows
 # would break the chain that proves it was not tampered with) for its own five years.

@@ -10,7 +10,7 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 
 from portal.audit.actions import record
-from portal.auth.models import ROLES, AccountToken, LoginSession, User
+from portal.auth.models import ROLES, STAFF_ROLES, AccountToken, LoginSession, User
 from portal.db import db, utcnow
 from portal.mail.actions import queue_email
 from portal.mail.limits import ensure_mail_allowed
@@ -91,36 +91,91 @@ def _token_hash(token):
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def start_session(user):
-    """Open a server-side session for a user who just proved who they are; returns its token."""
+def start_session(user, second_factor=False):
+    """Open a server-side session for a user who just proved who they are; returns its token.
+
+    Staff and administrators are logged in only with `second_factor` (the code was given);
+    without it their session stands for "password given, code owed" and opens nothing.
+    """
     token = secrets.token_urlsafe(32)
+    logged_in = second_factor or not user.is_staff
     with db.atomic():
-        LoginSession.create(user=user, token_hash=_token_hash(token))
-        user.last_login_at = utcnow()
-        user.save(only=[User.last_login_at])
-        if user.person is not None:
-            contact(user.person, "login")
-        record("account.login", person=user.person_id, actor=user)
+        LoginSession.create(user=user, token_hash=_token_hash(token),
+                            second_factor_at=utcnow() if second_factor else None)
+        if logged_in:
+            user.last_login_at = utcnow()
+            user.save(only=[User.last_login_at])
+            if user.person is not None:
+                contact(user.person, "login")
+            record("account.login", person=user.person_id, actor=user)
     return token
 
 
-def load_session(user_id, token):
-    """The user of a live session, or None when it ended, idled out or grew too old."""
-    if not token:
-        return None
-    found = (LoginSession.select(LoginSession, User).join(User)
-             .where(LoginSession.token_hash == _token_hash(token)).first())
-    if found is None or str(found.user_id) != str(user_id) or not found.user.active:
-        return None
+def _live(found):
+    """Whether a session row is within its idle and absolute limits; ends it when not."""
     now = utcnow()
     if not session_alive(found.created_at, found.last_seen_at, now):
         found.delete_instance()
+        return False
+    return True
+
+
+def _session_row(token):
+    if not token:
         return None
+    return (LoginSession.select(LoginSession, User).join(User)
+            .where(LoginSession.token_hash == _token_hash(token)).first())
+
+
+def load_session(user_id, token):
+    """The user of a live session, or None when it ended, idled out or grew too old, or when
+    its second factor is still owed."""
+    found = _session_row(token)
+    if found is None or str(found.user_id) != str(user_id) or not found.user.active:
+        return None
+    if found.user.is_staff and found.second_factor_at is None:
+        return None
+    if not _live(found):
+        return None
+    now = utcnow()
     if now - found.last_seen_at > timedelta(minutes=1):  # not a write on every request
         LoginSession.update(last_seen_at=now).where(LoginSession.id == found.id).execute()
     user = found.user
     user.login_session = found
     return user
+
+
+def owed_second_factor(user_id, token):
+    """The user who gave their password in this session and still owes the second factor, or
+    None (no such session, logged out, deactivated, or the time to give the code ran out)."""
+    found = _session_row(token)
+    if (found is None or str(found.user_id) != str(user_id) or not found.user.active
+            or found.second_factor_at is not None):
+        return None
+    if utcnow() - found.created_at > current_app.config["SECOND_FACTOR_TIMEOUT"]:
+        found.delete_instance()
+        return None
+    return found.user
+
+
+def complete_login(token, user):
+    """The second factor was given: replace the half-open session by a new, full one."""
+    with db.atomic():
+        LoginSession.delete().where(LoginSession.token_hash == _token_hash(token)).execute()
+        return start_session(user, second_factor=True)
+
+
+def remove_ended_sessions():
+    """Delete the rows of sessions past their limits (nobody comes back to end them)."""
+    now = utcnow()
+    cfg = current_app.config
+    return LoginSession.delete().where(
+        (LoginSession.last_seen_at < now - cfg["SESSION_IDLE_TIMEOUT"])
+        | (LoginSession.created_at < now - cfg["SESSION_ABSOLUTE_TIMEOUT"])
+        | (LoginSession.second_factor_at.is_null()
+           & (LoginSession.created_at < now - cfg["SECOND_FACTOR_TIMEOUT"])
+           & LoginSession.user.in_(User.select(User.id).where(User.role.in_(STAFF_ROLES)))
+           )).execute()
 
 
 def session_alive(created_at, last_seen_at, now=None):
@@ -266,7 +321,7 @@ def request_password_reset(email, locale):
                     url=external_url("auth.reset_password", token=token), minutes=minutes)
 
 
-def _void_links(user):
+def void_links(user):
     """Make every unused e-mailed link of this user (reset, e-mail change) stop working."""
     AccountToken.update(used_at=utcnow()).where(
         (AccountToken.user == user.id) & AccountToken.used_at.is_null()).execute()
@@ -277,7 +332,7 @@ def _set_password(user, password, action):
         User.update(password_hash=hash_password(password)).where(User.id == user.id).execute()
         end_all_sessions(user)
         # Whoever knew the old password may have asked for a reset or an e-mail change.
-        _void_links(user)
+        void_links(user)
         record(action, person=user.person_id, actor=user)
 
 
@@ -336,7 +391,7 @@ def confirm_email_change(token, locale):
         if _email_taken(row.email, except_person=user.person_id):
             raise AccountError(_l("This e-mail address is already in use."))
         old = user.email
-        _void_links(user)  # links sent to the old address (a reset, say) stop working
+        void_links(user)  # links sent to the old address (a reset, say) stop working
         User.update(email=row.email).where(User.id == user.id).execute()
         if user.person_id:
             Person.update(email=row.email, updated_at=utcnow()).where(

@@ -1,6 +1,6 @@
 """Login, registration, password and e-mail forms; addresses checked by the one e-mail rule."""
 from flask_babel import lazy_gettext as _l
-from wtforms import EmailField, HiddenField, PasswordField, StringField
+from wtforms import EmailField, HiddenField, PasswordField, SelectChoice, SelectField, StringField
 from wtforms.validators import DataRequired, Length
 
 from portal.web.forms import Form, has_letter, nfc, one_line_name, plain_text, strip, valid_email
@@ -44,3 +44,30 @@ class ReauthForm(Form):
 
 class EmailChangeForm(Form):
     email = _email_field(_l("New e-mail address"), _l("Enter your new e-mail address."))
+
+
+class EnrolForm(Form):
+    code = StringField(_l("The six digits the app shows"), filters=[strip], validators=[
+        DataRequired(_l("Type the six digits the app shows.")), Length(max=32)],
+        render_kw={"autocomplete": "one-time-code", "inputmode": "numeric", "maxlength": 32,
+                   "spellcheck": "false"})
+
+
+class SecondFactorForm(Form):
+    code = StringField(_l("Code"), filters=[strip], validators=[
+        DataRequired(_l("Type the code from your app, or a recovery code.")), Length(max=32)],
+        description=_l("The six digits your authenticator app shows now, or one of your "
+                       "recovery codes."),
+        render_kw={"autocomplete": "one-time-code", "maxlength": 32, "spellcheck": "false",
+                   "autocapitalize": "none"})
+
+
+class RoleForm(Form):
+    role = SelectField(_l("Role"), choices=[SelectChoice("staff", _l("Staff")),
+                                             SelectChoice("admin", _l("Administrator"))])
+
+    def validate(self, extra_validators=None):
+        ok = super().validate(extra_validators)
+        if self.role.errors:
+            self.role.errors[:] = [_l("Choose staff or administrator.")]
+        return ok

@@ -91,3 +91,17 @@ def reauth_attempt(user):
     guesses sent at the same moment.
     """
     return ratelimit.hit(current_app.config["LOGIN_LIMIT_PER_ACCOUNT"], *_reauth_key(user))
+
+
+def _second_factor_key(user):
+    return ("second-factor", ratelimit.keyed_hash("second-factor", user.id))
+
+
+def second_factor_attempt(user):
+    """Count a code given for the second factor before it is checked (per account)."""
+    return ratelimit.hit(current_app.config["LOGIN_LIMIT_PER_ACCOUNT"], *_second_factor_key(user))
+
+
+def second_factor_succeeded(user):
+    """The owner got in: their mistakes so far no longer count against the next login."""
+    ratelimit.clear(current_app.config["LOGIN_LIMIT_PER_ACCOUNT"], *_second_factor_key(user))

@@ -3,15 +3,18 @@ from flask import Blueprint, abort, current_app, flash, redirect, request, sessi
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
+from markupsafe import Markup
 
-from portal.auth import actions, throttle
+from portal.auth import actions, second_factor, throttle
 from portal.auth.forms import (
     EmailChangeForm,
+    EnrolForm,
     ForgotPasswordForm,
     LoginForm,
     NewPasswordForm,
     ReauthForm,
     RegisterForm,
+    SecondFactorForm,
 )
 from portal.auth.guard import public, roles
 from portal.candidates.actions import person_from_invite
@@ -30,14 +33,32 @@ def home_for(user):
     return url_for("staff.queue") if user.is_staff else url_for("candidates.account")
 
 
-def begin_session(user):
-    """Log a user in on a fresh session; the old session cookie content is dropped."""
+def _fresh_cookie():
+    """Drop what the session cookie held (a new session id follows), keeping the language."""
     lang = session.get("lang")
     session.clear()
     if lang:
         session["lang"] = lang
-    session["sid"] = actions.start_session(user)
+
+
+def begin_session(user, second_factor_given=False):
+    """Log a user in on a fresh session; the old session cookie content is dropped."""
+    _fresh_cookie()
+    session["sid"] = actions.start_session(user, second_factor=second_factor_given)
     login_user(user)
+
+
+# The session of a staff member who gave their password and owes the second factor holds
+# their id here (and no flask-login user id): they are not logged in until the code is given.
+OWED = "second_factor_owed"
+
+
+def begin_second_step(user, next_url):
+    """Password given by staff: ask for the second factor (or enrolment) before anything else."""
+    _fresh_cookie()
+    session["sid"] = actions.start_session(user)
+    session[OWED] = user.id
+    session["after_login"] = safe_next(next_url, home_for(user))
 
 
 def _locked(attempt, message, offer_reset=True):
@@ -72,12 +93,147 @@ def login():
         user = actions.authenticate(email, form.password.data)
         if user is not None:
             throttle.login_succeeded(email, device)
-            begin_session(user)
-            return _trust_this_browser(redirect(safe_next(form.next.data, home_for(user))),
-                                       user, device)
+            if second_factor.required(user):
+                begin_second_step(user, form.next.data)
+                response = redirect(url_for("auth.login_code"))
+            else:
+                begin_session(user)
+                response = redirect(safe_next(form.next.data, home_for(user)))
+            return _trust_this_browser(response, user, device)
         # The same words whether the account is unknown or the password wrong.
         form.password.errors.append(_("The e-mail address or password is wrong."))
     return render("auth/login.html", form=form)
+
+
+def _owing_user():
+    """The staff member of this browser who gave their password and owes the second factor."""
+    return actions.owed_second_factor(session.get(OWED), session.get("sid"))
+
+
+def _log_in_again():
+    """No password was given in this browser, or its time ran out: back to the login form."""
+    owed = session.get(OWED)
+    _fresh_cookie()
+    if owed:
+        flash(_("The time to give the code ran out, or the login was ended. Log in again."), "info")
+    return redirect(url_for("auth.login"))
+
+
+def _finish_login(user):
+    """The second factor was given: a new session id, now logged in; where to go next."""
+    next_url = session.get("after_login") or home_for(user)
+    token = actions.complete_login(session.get("sid"), user)
+    _fresh_cookie()
+    session["sid"] = token
+    login_user(user)
+    throttle.second_factor_succeeded(user)
+    return safe_next(next_url, home_for(user))
+
+
+def _code_attempt(user):
+    """Count a code before it is checked; the locked page when too many were wrong."""
+    attempt = throttle.second_factor_attempt(user)
+    if attempt.allowed:
+        return None
+    return _locked(attempt, _("A wrong code has been given too many times for this account."),
+                   offer_reset=False)
+
+
+@bp.route("/login/code", methods=["GET", "POST"])
+@public
+@limiter.limit(lambda: current_app.config["LOGIN_LIMIT_PER_IP"], methods=["POST"])
+def login_code():
+    """Ask staff for the code from their authenticator app, or a recovery code."""
+    if current_user.is_authenticated:
+        return redirect(home_for(current_user))
+    user = _owing_user()
+    if user is None:
+        return _log_in_again()
+    if not second_factor.is_enrolled(user):
+        return redirect(url_for("auth.enrol_app"))
+    form = SecondFactorForm()
+    if form.validate_on_submit():
+        if (locked := _code_attempt(user)) is not None:
+            return locked
+        outcome = second_factor.check(user, form.code.data)
+        if outcome in (second_factor.TOTP, second_factor.RECOVERY):
+            next_url = _finish_login(user)
+            if outcome == second_factor.RECOVERY:
+                left = second_factor.recovery_codes_left(user)
+                flash(_("You logged in with a recovery code; it cannot be used again. "
+                        "%(n)s recovery codes are left. Make new ones under Second factor.", n=left),
+                      "info")
+            return redirect(next_url)
+        current_app.logger.warning("second factor refused (%s) for user %s", outcome, user.id)
+        form.code.errors.append(_CODE_MESSAGES[outcome]())
+    return render("auth/second_factor.html", form=form, status=400 if form.errors else 200)
+
+
+_CODE_MESSAGES = {
+    second_factor.WRONG: lambda: _("The code is wrong. Type the six digits your app shows now, "
+                                   "or one of your recovery codes."),
+    second_factor.USED: lambda: _("This code has been used already: each code works once. Wait "
+                                  "for the next code in your app (a new one comes every 30 "
+                                  "seconds)."),
+}
+
+
+@bp.route("/login/code/new", methods=["GET", "POST"])
+@public
+@limiter.limit(lambda: current_app.config["LOGIN_LIMIT_PER_IP"], methods=["POST"])
+def enrol_app():
+    """At a staff member's first login: add the portal to an authenticator app, confirm a code."""
+    if current_user.is_authenticated:
+        return redirect(home_for(current_user))
+    user = _owing_user()
+    if user is None:
+        return _log_in_again()
+    if second_factor.is_enrolled(user):
+        return redirect(url_for("auth.login_code"))
+    secret = second_factor.enrolment(user)
+    form = EnrolForm()
+    if form.validate_on_submit():
+        if (locked := _code_attempt(user)) is not None:
+            return locked
+        try:
+            codes = second_factor.confirm(user, form.code.data)
+        except second_factor.SecondFactorError as exc:
+            current_app.logger.warning("second factor enrolment refused for user %s", user.id)
+            form.code.errors.append(
+                _CODE_MESSAGES[second_factor.USED]() if str(exc) == second_factor.USED else
+                _("The code is wrong. Check that the clock on your phone is right, and type the "
+                  "six digits the app shows now."))
+        else:
+            next_url = _finish_login(user)
+            return render("auth/recovery_codes.html", codes=codes, next_url=next_url,
+                          first_time=True)
+    # An SVG that segno draws from our own otpauth:// link: no text of a visitor's in it.
+    svg = second_factor.qr_svg(user, secret, _("QR code for your authenticator app"))
+    qr = Markup(svg)  # nosec B704 # see above
+    return render("auth/enrol.html", form=form, qr=qr, secret=second_factor.grouped(secret),
+                  email=user.email, issuer=second_factor.ISSUER,
+                  status=400 if form.errors else 200)
+
+
+@bp.route("/account/second-factor", methods=["GET"])
+@roles("staff", "admin")
+def second_factor_settings():
+    """Show a staff member's second factor: recovery codes left, and a way to make new ones."""
+    return render("auth/second_factor_settings.html", form=EmptyForm(),
+                  left=second_factor.recovery_codes_left(current_user))
+
+
+@bp.route("/account/second-factor/recovery-codes", methods=["POST"])
+@roles("staff", "admin")
+def new_recovery_codes():
+    """Make ten new recovery codes (after re-authentication); the old ones stop working."""
+    if not actions.is_fresh(current_user):
+        return redirect(url_for("auth.reauth", next=url_for("auth.second_factor_settings")))
+    if not EmptyForm().validate_on_submit():
+        return redirect(url_for("auth.second_factor_settings"))
+    codes = second_factor.new_recovery_codes(current_user)
+    return render("auth/recovery_codes.html", codes=codes, next_url=home_for(current_user),
+                  first_time=False)
 
 
 @bp.route("/logout", methods=["POST"])
@@ -273,7 +429,8 @@ def change_password():
             form.password.errors.append(str(exc))
         else:
             user = actions.User.get_by_id(current_user.id)
-            begin_session(user)  # this browser stays in; every other session has ended
+            # This browser stays in (it gave the second factor already); every other session ended.
+            begin_session(user, second_factor_given=user.is_staff)
             flash(_("Your password is changed. Other devices have been logged out."), "success")
             return redirect(home_for(user))
     return render("auth/change_password.html", form=form, status=400 if form.errors else 200)

@@ -3,14 +3,17 @@
 `fill(app)` creates consultants with hours and exceptions, upcoming bookings (one with details
 typed differently, two of the candidate's own) and past ones (marked, to be marked, cancelled),
 a candidate with a row in every profile section, documents of every kind, a consent history, staff
-entries and an opening of their record, a staff member, and a link of every kind (cancel, move, invitation, password
-reset, registration, e-mail change). `page_paths(app, world)` turns every GET route of
+entries and an opening of their record, a staff member (who sets up their second factor in the
+walk), an administrator (with one already, and its recovery codes), audit events, and a link of
+every kind (cancel, move, invitation, password reset, registration, e-mail change).
+`page_paths(app, world)` turns every GET route of
 app.url_map into a path with those ids; a new route without ids here makes the test fail.
 """
 from datetime import date, time, timedelta
 
 from portal import catalog
 from portal.auth import actions as auth_actions
+from portal.auth import second_factor
 from portal.booking import actions as booking_actions
 from portal.booking import availability, schedule
 from portal.booking.models import Booking
@@ -33,7 +36,7 @@ from portal.people import registry
 from portal.retention import actions as retention_actions
 from portal.staff import record as staff_record
 from tests.candidates import files
-from tests.factories import make_person, make_user
+from tests.factories import app_code, make_person, make_user, secret_of
 
 # Routes that answer with something other than an HTML page.
 NOT_PAGES = {
@@ -103,6 +106,9 @@ def fill(app):
     consent_actions.decide(person, "share_with_customers", True)
     candidate = make_user("candidate", person=person, email="kari.kandidat@example.no")
     staff = make_user("staff", email="stab@ressursbasen.no")
+    admin = make_user("admin", email="administrator.med.langt.navn@ressursbasen.no")
+    second_factor.enrolment(admin)
+    admin_codes = second_factor.confirm(admin, app_code(secret_of(admin)))
     invited = make_person(name="Nils Inviterte")
     own_request = _privacy_requests(person)
     _past(consultants, person)
@@ -115,7 +121,9 @@ def fill(app):
     retention_actions.sweep()  # a run for the staff retention page to list
 
     return {
-        "candidate": candidate, "staff": staff,
+        "candidate": candidate, "staff": staff, "admin": admin,
+        # Each login of the walk past the first uses one (the app's code works once a step).
+        "recovery_codes": {admin.id: admin_codes},
         "values": {
             "consultant_id": consultants[0].id, "booking_id": own[0].id,
             # A /link/<handle> page this browser holds no link for; the real page behind a
@@ -124,6 +132,7 @@ def fill(app):
             "document_id": document.id, "section": "experience",
             "row_id": WorkExperience.get(WorkExperience.person == person.id).id,
             "purpose": "marketing",
+            "user_id": staff.id,  # an administrator's page about a staff account
             "request_id": own_request.id,
             "person_id": person.id, "why": "matching",
         },

@@ -1,10 +1,17 @@
-"""Every page of the portal in Chromium, as a visitor, a candidate and a staff member, in nb and en.
+"""Every page of the portal in Chromium, as a visitor, a candidate, a staff member and an
+administrator, in nb and en.
 
 One walk (a module fixture: one app, one live server, one browser) opens every page rendered by a
 GET route at a 360 px wide viewport, with real rows in every list, and records for each page:
 its width and height, axe-core's violations, console errors, and the HTML as served. The tests
 below each judge one of these; the Nu Html Checker runs once over all the collected HTML.
-Screenshots of /book, /account and /staff/queue at 360 and 1280 px go to screenshots/.
+Screenshots of /book, /account, /staff/queue and /staff/admin/audit at 360 and 1280 px go to
+screenshots/.
+
+Staff and administrators log in the whole way: the staff member sets up the second factor in the
+first (Norwegian) walk, reading the key from the page as a person types it into an app; later
+logins use recovery codes (an app's code works once per 30 seconds). The pages of these steps
+are judged like every other page.
 """
 import hashlib
 import json
@@ -14,13 +21,14 @@ import subprocess
 import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 
 from portal import create_app
 from tests.browser import site
 from tests.conftest import _empty_tables, config_for, serve
-from tests.factories import PASSWORD
+from tests.factories import PASSWORD, app_code
 
 pytestmark = pytest.mark.browser
 
@@ -28,14 +36,15 @@ ROOT = Path(__file__).resolve().parents[2]
 AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
 VNU = ROOT / "node_modules" / "vnu-jar" / "build" / "dist" / "vnu.jar"
 SCREENSHOTS = ROOT / "screenshots"
-ROLES = ("visitor", "candidate", "staff")
+ROLES = ("visitor", "candidate", "staff", "admin")
 LANGUAGES = ("nb", "en")
 PHONE = {"width": 360, "height": 740}
 DESKTOP = {"width": 1280, "height": 900}
 # What differs between two loads of the same page: CSRF tokens, and the path to come back to.
 SAME_PAGE = re.compile(r'(?<=value=")[\w.-]{60,}(?=")|(?<="X-CSRFToken": ")[\w.-]+'
                        r'|(?<=name="next" value=")[^"]*|(?<=next=)[^"&]*')
-SCREENSHOT_PAGES = {"visitor": "/book", "candidate": "/account", "staff": "/staff/queue"}
+SCREENSHOT_PAGES = {"visitor": "/book", "candidate": "/account", "staff": "/staff/queue",
+                    "admin": "/staff/admin/audit"}
 
 
 @dataclass
@@ -83,11 +92,32 @@ def site_server(site_app, world):
         yield server
 
 
-def _log_in(page, base, user):
+def _submit(page):
+    with page.expect_navigation() as navigation:
+        page.locator("main form button[type=submit]").click()
+    return navigation.value
+
+
+def _log_in(page, base, user, recovery_codes, look):
+    """Log in as a person does; `look(path, response)` judges each page of the second factor."""
     page.goto(base + "/login")
     page.locator("main input[name=email]").fill(user.email)
     page.locator("main input[name=password]").fill(PASSWORD)
-    page.locator("main form button[type=submit]").click()
+    response = _submit(page)
+    if "/login/code" not in page.url:
+        return
+    look(urlsplit(page.url).path, response)
+    if page.url.endswith("/login/code/new"):  # the first login: set up the app
+        secret = "".join(page.locator("#secret").inner_text().split())
+        page.locator("main input[name=code]").fill(app_code(secret))
+        response = _submit(page)
+        look("/login/code/new", response)  # the recovery codes, shown once
+        recovery_codes[user.id] = page.locator(".recovery-codes code").all_inner_texts()
+        assert len(recovery_codes[user.id]) == 10
+        page.locator("main a.button").click()
+    else:
+        page.locator("main input[name=code]").fill(recovery_codes[user.id].pop())
+        _submit(page)
     page.wait_for_url(lambda url: "/login" not in url)
 
 
@@ -124,12 +154,9 @@ def walk(browser, site_app, world, site_server, tmp_path_factory):
             console, checked = [], {}
             page.on("console", lambda m: console.append(m) if m.type == "error" else None)
             page.on("pageerror", lambda e: console.append(e))
-            if role != "visitor":
-                _log_in(page, base, world[role])
-            _choose_language(page, base, lang)
-            for path in paths:
-                del console[:]
-                response = page.goto(base + path)
+
+            def look(path, response):
+                """Measure the page the browser shows now and keep what was seen."""
                 html = response.text()
                 name = hashlib.sha1(SAME_PAGE.sub("", html).encode()).hexdigest()[:12]
                 html_file = html_dir / f"{lang}-{name}.html"
@@ -148,6 +175,15 @@ def walk(browser, site_app, world, site_server, tmp_path_factory):
                 seen.append(Seen(role, lang, path, page.url, response.status, *size, html_file, icon,
                                  axe=result, console=[_console_text(m, page.url) for m in console],
                                  slots_per_row=page.evaluate(SLOTS_PER_ROW)))
+                del console[:]
+
+            _choose_language(page, base, lang)  # first: the login pages are seen in it too
+            if role != "visitor":
+                _log_in(page, base, world[role], world["recovery_codes"], look)
+                assert page.locator("html").get_attribute("lang") == lang
+            for path in paths:
+                del console[:]
+                look(path, page.goto(base + path))
                 if lang == "nb" and SCREENSHOT_PAGES[role] == path:
                     _screenshots(page, path.strip("/").replace("/", "-"))
             context.close()
@@ -186,6 +222,12 @@ def test_the_walk_covers_every_page_for_every_role_and_language(walk, site_app, 
     assert by_key[("staff", "/staff/bookings")].count("<tr") >= 5
     assert by_key[("staff", "/staff/candidates?q=kari&why=matching")].count("<tr") >= 2
     assert "Anbefales" in by_key[("staff", f"/staff/candidates/{world['candidate'].person_id}/matching")]
+    assert by_key[("admin", "/staff/admin/audit")].count("<tr") >= 20
+    assert "stab@ressursbasen.no" in by_key[("admin", "/staff/admin/users")]
+    # The second factor's pages were seen too: setting up the app, and the code at a later login.
+    seen_pages = {(s.role, s.lang, s.path, s.url.rsplit("/", 1)[-1]) for s in walk}
+    assert ("staff", "nb", "/login/code/new", "new") in seen_pages
+    assert {("staff", "en", "/login/code", "code"), ("admin", "nb", "/login/code", "code")} <= seen_pages
     assert by_key[("candidate", "/account/documents")].count("document-row") >= 4
     assert by_key[("candidate", "/account/consents")].count("<tr") >= 5
     assert by_key[("visitor", "/book")].count('name="slot"') >= 20
