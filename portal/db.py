@@ -4,12 +4,18 @@ from pathlib import Path
 
 from peewee import DatabaseProxy, Model, PostgresqlDatabase, SqliteDatabase
 from playhouse.db_url import parse
+from playhouse.pool import PooledPostgresqlDatabase
 
 from portal.private_files import create_private, private_dir
 
 db = DatabaseProxy()
 
 SQLITE_PRAGMAS = {"journal_mode": "wal", "foreign_keys": 1, "busy_timeout": 5000, "synchronous": "normal"}
+# PostgreSQL connections are kept open between requests: opening one took about a third of a
+# short request. Each process (gunicorn worker, RQ work horse) has its own pool; a connection
+# unused for STALE_SECONDS is closed rather than reused.
+POOL_MAX_CONNECTIONS = 32
+POOL_STALE_SECONDS = 300
 
 
 def utcnow():
@@ -36,9 +42,15 @@ def make_database(url):
         return SqliteDatabase(path, pragmas=SQLITE_PRAGMAS, check_same_thread=False,
                               lock_type="IMMEDIATE")
     if url.startswith(("postgres:", "postgresql:")):
-        params = parse(url)
-        return PostgresqlDatabase(**params)
+        return PooledPostgresqlDatabase(**parse(url), max_connections=POOL_MAX_CONNECTIONS,
+                                        stale_timeout=POOL_STALE_SECONDS, timeout=10)
     raise ValueError(f"Unsupported DATABASE_URL scheme: {url.split(':', 1)[0]}")
+
+
+def is_postgres(database=None):
+    """Whether the database (default: the portal's) is PostgreSQL, pooled or not."""
+    database = database if database is not None else db.obj
+    return isinstance(database, PostgresqlDatabase)
 
 
 def init_app(app):

@@ -6,7 +6,7 @@ from flask import has_request_context
 from flask_login import current_user
 
 from portal.audit.models import AuditEvent
-from portal.db import db, utcnow
+from portal.db import db, is_postgres, utcnow
 
 GENESIS = "0" * 64
 
@@ -21,7 +21,7 @@ def record(action, person=None, actor=None, **details):
     """Append an audit event; call inside the transaction of the change it records."""
     if actor is None and has_request_context() and current_user.is_authenticated:
         actor = current_user
-    if db.obj.__class__.__name__.startswith("Postgres"):
+    if is_postgres():
         # One writer at a time extends the chain; the lock ends with the transaction.
         db.execute_sql("SELECT pg_advisory_xact_lock(4242)")
     last = AuditEvent.select(AuditEvent.hash).order_by(AuditEvent.id.desc()).first()

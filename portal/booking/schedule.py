@@ -164,11 +164,17 @@ def offered_slots(consultants, days):
     return sorted(set(slots), key=lambda s: (s.starts_at, s.consultant.name, s.consultant.id))
 
 
+# No meeting is longer: a slot lies within one day's opening hours (offered_slots). It bounds
+# the overlap check from below, so that an index range, not the whole history, is read.
+LONGEST_MEETING = timedelta(days=1)
+
+
 def holding(consultant_ids, starts, ends):
     """The bookings of these consultants that hold time between starts and ends."""
     return (Booking.select(Booking.consultant, Booking.starts_at, Booking.ends_at)
             .where(Booking.consultant.in_(consultant_ids), Booking.status.in_(HOLDING),
-                   Booking.starts_at < ends, Booking.ends_at > starts))
+                   Booking.starts_at > starts - LONGEST_MEETING, Booking.starts_at < ends,
+                   Booking.ends_at > starts))
 
 
 def free_slots(days, now=None, consultants=None):

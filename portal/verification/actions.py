@@ -16,11 +16,12 @@ from flask_babel import ngettext
 from peewee import IntegrityError
 
 from portal.db import db, utcnow
-from portal.mail.actions import queue_email
+from portal.mail.actions import email_context, queue_email
 from portal.mail.limits import ensure_mail_allowed, recipient_key
 from portal.verification.models import Challenge, CodeQuota
 from portal.web.formats import format_when
 
+CODE_EMAIL = "verification/email/code"
 CODE_MINUTES = 10
 MAX_TRIES = 3
 CODES_PER_HOUR = 5
@@ -139,10 +140,15 @@ def start(email, purpose, locale="nb", now=None):
         challenge = Challenge.create(
             token=token, email=email, purpose=purpose, code_hash=_code_hash(token, email, purpose, code),
             created_at=now, expires_at=now + timedelta(minutes=CODE_MINUTES))
-        queue_email(email, _l("Your code from ressursbasen.no: %(code)s", code=code),
-                    "verification/email/code", locale, code=code, what=PURPOSES[purpose],
-                    minutes=CODE_MINUTES)
+        queue_email(email, _l("Your code from ressursbasen.no: %(code)s", code=code), CODE_EMAIL,
+                    locale, code=code, purpose=purpose, minutes=CODE_MINUTES)
     return challenge
+
+
+@email_context(CODE_EMAIL)
+def code_email_context(code, purpose, minutes):
+    """The code e-mail's words: the code, and what it is for."""
+    return dict(code=code, what=PURPOSES[purpose], minutes=minutes)
 
 
 def check(token, code, purpose, now=None):

@@ -13,7 +13,7 @@ from portal.booking.models import Booking, Consultant
 from portal.candidates.models import Profile
 from portal.db import utcnow
 from portal.people.models import Person
-from tests.booking.conftest import book_with_code, booking_form, confirmations
+from tests.booking.conftest import book_with_code, booking_form, code_from, confirmations
 from tests.factories import make_person
 
 
@@ -299,6 +299,38 @@ def test_booking_commits_when_redis_is_down_and_the_email_waits_in_the_outbox(ap
     assert Row.get(Row.subject.startswith("Din bestilling")).sent_at is None
     # Still unsent; the outbox fixture then sends every pending row, as the relayed job will.
     assert len(confirmations(outbox, "ase@example.no")) == 1
+
+
+def test_no_email_is_rendered_inside_a_booking_transaction(app, client, consultant, free_slot,
+                                                          outbox, monkeypatch):
+    """E-mails and invitations are made after commit: a render that fails cannot undo a booking."""
+    from portal.db import db
+    from portal.mail import actions as mail_actions
+    from portal.mail.models import Outbox as Row
+    real_render = mail_actions.render_template
+    rendered_inside = []
+
+    def watched(*args, **kwargs):
+        rendered_inside.append(db.in_transaction())
+        return real_render(*args, **kwargs)
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("the e-mail template is broken")
+
+    monkeypatch.setattr(mail_actions, "render_template", broken)
+    assert client.post("/book", data=booking_form(free_slot().id)).status_code == 303
+    monkeypatch.setattr(mail_actions, "render_template", watched)
+    code = code_from(outbox, "ase@example.no")  # the code e-mail, rendered when it goes out
+    monkeypatch.setattr(mail_actions, "render_template", broken)
+    assert client.post("/book/code", data={"code": code}).status_code == 302
+    assert Booking.select().where(Booking.status == "booked").count() == 1
+    assert Row.select().where(Row.sent_at.is_null()).count() == 2  # the person's and the consultant's
+
+    monkeypatch.setattr(mail_actions, "render_template", watched)
+    [confirmation] = confirmations(outbox, "ase@example.no")
+    assert "/book/cancel/" in confirmation.body and confirmation.attachments
+    assert len(outbox.to("ingrid@ressursbasen.no")) == 1
+    assert rendered_inside and not any(rendered_inside)
 
 
 def test_code_and_confirmation_email_jobs_are_queued_after_commit(client, consultant, free_slot,
