@@ -4,16 +4,17 @@ from pathlib import Path
 
 from peewee import DatabaseProxy, Model, PostgresqlDatabase, SqliteDatabase
 from playhouse.db_url import parse
-from playhouse.pool import PooledPostgresqlDatabase
+from playhouse.pool import PooledPostgresqlDatabase, PooledSqliteDatabase
 
 from portal.private_files import create_private, private_dir
 
 db = DatabaseProxy()
 
 SQLITE_PRAGMAS = {"journal_mode": "wal", "foreign_keys": 1, "busy_timeout": 5000, "synchronous": "normal"}
-# PostgreSQL connections are kept open between requests: opening one took about a third of a
-# short request. Each process (gunicorn worker, RQ work horse) has its own pool; a connection
-# unused for STALE_SECONDS is closed rather than reused.
+# Connections are kept open between requests, in a pool per process (gunicorn worker, RQ work
+# horse): opening a PostgreSQL connection took about a third of a short request, and the last
+# SQLite connection to close checkpoints and deletes the WAL, which the next request re-creates.
+# A connection unused for POOL_STALE_SECONDS is closed rather than reused.
 POOL_MAX_CONNECTIONS = 32
 POOL_STALE_SECONDS = 300
 
@@ -39,8 +40,11 @@ def make_database(url):
             create_private(path)
         # BEGIN IMMEDIATE: a write transaction takes the lock up front, so a read-then-write
         # never fails with "database is locked" under concurrent requests.
-        return SqliteDatabase(path, pragmas=SQLITE_PRAGMAS, check_same_thread=False,
-                              lock_type="IMMEDIATE")
+        options = dict(pragmas=SQLITE_PRAGMAS, check_same_thread=False, lock_type="IMMEDIATE")
+        if path == ":memory:":  # one database per connection: nothing to keep
+            return SqliteDatabase(path, **options)
+        return PooledSqliteDatabase(path, max_connections=POOL_MAX_CONNECTIONS,
+                                    stale_timeout=POOL_STALE_SECONDS, timeout=10, **options)
     if url.startswith(("postgres:", "postgresql:")):
         return PooledPostgresqlDatabase(**parse(url), max_connections=POOL_MAX_CONNECTIONS,
                                         stale_timeout=POOL_STALE_SECONDS, timeout=10)

@@ -163,3 +163,19 @@ def test_emails_written_before_the_change_keep_their_text(app, tmp_path):
     row = Outbox(to="kari@example.no", subject="Hei", template=template, locale=locale,
                  params=params)
     assert actions.render(row) == ("Hei Kari, her er koden: 123456", "", [])
+
+
+def test_of_two_jobs_sending_one_email_at_once_only_one_sends_it(db, outbox, monkeypatch):
+    """A batch job that runs late and the relay's job for one of its e-mails: one e-mail."""
+    row = write(make_person())
+    found = Outbox.get_or_none
+
+    def read_while_another_job_counts_its_attempt(*args, **kwargs):
+        row = found(*args, **kwargs)
+        Outbox.update(attempts=Outbox.attempts + 1).where(Outbox.id == row.id).execute()
+        return row
+
+    monkeypatch.setattr(Outbox, "get_or_none", read_while_another_job_counts_its_attempt)
+    assert actions.send(row.id) is False
+    monkeypatch.undo()
+    assert len(outbox.messages) == 1 and actions.send(row.id) is False

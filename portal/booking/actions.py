@@ -41,12 +41,16 @@ def latest(booking):
     return booking
 
 
-def _find_or_create_person(details, locale):
-    """The person with this e-mail, or a new one with booking-stage fields only."""
+def _find_or_create_person(details, locale, now=None):
+    """The person with this e-mail, or a new one with booking-stage fields only.
+
+    Raises SlotProblem when the person already holds as many upcoming meetings as one may.
+    """
     columns = catalog.columns_of("Person", catalog.BOOKING)
     person = Person.get_or_none(Person.email == details["email"])
     if person is None:
         return Person.create(locale=locale, **{c: details[c] for c in columns}), True, {}
+    _within_bookings_per_person(person, now)
     differing = {c: details[c] for c in TYPED if details.get(c) != getattr(person, c)}
     person.touch()
     person.locale = locale  # the language they use now: later e-mails (reminders) follow it
@@ -54,11 +58,10 @@ def _find_or_create_person(details, locale):
     return person, False, differing
 
 
-def _within_bookings_per_person(email, now=None):
+def _within_bookings_per_person(person, now=None):
     """Refuse one more upcoming meeting for a person who holds BOOKINGS_PER_PERSON already."""
-    upcoming = (Booking.select().join(Person)
-                .where(Person.email == email, Booking.status == "booked",
-                       Booking.starts_at > (now or utcnow())))
+    upcoming = Booking.select().where(Booking.person == person.id, Booking.status == "booked",
+                                      Booking.starts_at > (now or utcnow()))
     if upcoming.count() >= int(current_app.config.get("BOOKINGS_PER_PERSON", 3)):
         raise SlotProblem("too_many")
 
@@ -88,8 +91,7 @@ def book(slot_id, kind, place, details, locale, now=None):
     """
     def make():
         slot = claimable_slot(slot_id, now)
-        _within_bookings_per_person(details["email"], now)
-        person, created, differing = _find_or_create_person(details, locale)
+        person, created, differing = _find_or_create_person(details, locale, now)
         booking = Booking.create(
             person=person, consultant=slot.consultant, starts_at=slot.starts_at,
             ends_at=slot.ends_at, kind=kind, place=place, locale=locale,

@@ -1,7 +1,8 @@
 """The e-mails a booking causes, to the person and to the consultant, with their .ics files.
 
-Inside the booking's transaction only an outbox row is written: the booking's id and what the
-e-mail must remember of that moment (the calendar event's SEQUENCE, the time before a move).
+Inside the booking's transaction only outbox rows are written, and queued as one job after
+commit: the booking's id and what the e-mail must remember of that moment (the calendar event's
+SEQUENCE, the time before a move).
 The text and the calendar file are made from the booking when the e-mail is sent (the
 `email_context` functions below, called by portal/mail), outside the transaction.
 """
@@ -14,7 +15,7 @@ from portal.booking import calendar
 from portal.booking.links import link_url
 from portal.booking.models import KIND_LABELS, PLACE_LABELS, Booking, Consultant
 from portal.candidates.actions import invite_path
-from portal.mail.actions import Gone, email_context, queue_email
+from portal.mail.actions import Gone, email_context, queue_after_commit, queue_email, write_email
 from portal.people.models import Person
 from portal.web.formats import format_when
 from portal.web.links import external_url
@@ -37,32 +38,34 @@ CONSULTANT_LOCALE = "nb"  # the agency's language
 
 def send_confirmation(booking):
     """The person's confirmation with its .ics invite, and the consultant's invitation."""
-    queue_email(booking.person.email, _l("Your booking with ressursbasen.no"), CONFIRMATION,
-                booking.locale, person=booking.person, booking=booking.id,
-                sequence=booking.sequence)
-    _to_consultant(booking, "new")
+    queue_after_commit(
+        write_email(booking.person.email, _l("Your booking with ressursbasen.no"), CONFIRMATION,
+                    booking.locale, person=booking.person, booking=booking.id,
+                    sequence=booking.sequence),
+        _to_consultant(booking, "new"))
 
 
 def send_moved(old, new):
     """Tell the person the meeting moved (the same calendar event, updated, and new links);
     the consultant gets the update, or a cancellation and an invitation when it changed hands."""
-    queue_email(new.person.email, _l("Your meeting with ressursbasen.no has moved"), MOVED,
-                new.locale, person=new.person, booking=new.id, sequence=new.sequence,
-                before=old.starts_at.isoformat())
+    rows = [write_email(new.person.email, _l("Your meeting with ressursbasen.no has moved"), MOVED,
+                        new.locale, person=new.person, booking=new.id, sequence=new.sequence,
+                        before=old.starts_at.isoformat())]
     if old.consultant_id == new.consultant_id:
-        _to_consultant(new, "moved", before=old.starts_at)
+        rows.append(_to_consultant(new, "moved", before=old.starts_at))
     else:
         # The first consultant's copy ends here; the event goes on in the second one's calendar.
-        _to_consultant(old, "cancelled", sequence=new.sequence)
-        _to_consultant(new, "new")
+        rows += [_to_consultant(old, "cancelled", sequence=new.sequence), _to_consultant(new, "new")]
+    queue_after_commit(*rows)
 
 
 def send_cancellation(booking):
     """Tell the person and the consultant that the meeting is cancelled, with a METHOD:CANCEL .ics."""
-    queue_email(booking.person.email, _l("Your meeting with ressursbasen.no is cancelled"),
-                CANCELLED, booking.locale, person=booking.person, booking=booking.id,
-                sequence=booking.sequence)
-    _to_consultant(booking, "cancelled")
+    queue_after_commit(
+        write_email(booking.person.email, _l("Your meeting with ressursbasen.no is cancelled"),
+                    CANCELLED, booking.locale, person=booking.person, booking=booking.id,
+                    sequence=booking.sequence),
+        _to_consultant(booking, "cancelled"))
 
 
 def send_reminder(booking):
@@ -73,7 +76,8 @@ def send_reminder(booking):
 
 
 def _to_consultant(booking, what, before=None, sequence=None):
-    """The consultant's own e-mail and .ics: who, when, where; no link of the person's.
+    """The consultant's own e-mail and .ics (who, when, where; no link of the person's), written
+    to the outbox and returned, to be queued with the person's.
 
     Consultant addresses are the agency's own: no per-recipient limit counts them
     (portal/mail/limits.py), so these never use up anything of the visitor's.
@@ -81,10 +85,10 @@ def _to_consultant(booking, what, before=None, sequence=None):
     with force_locale(CONSULTANT_LOCALE):
         subject = str(CONSULTANT_SUBJECTS[what]) % {
             "when": format_when(booking.starts_at, "short"), "name": booking.person.name}
-    queue_email(booking.consultant.email, subject, CONSULTANT, CONSULTANT_LOCALE,
-                booking=booking.id, what=what,
-                sequence=booking.sequence if sequence is None else sequence,
-                before=before.isoformat() if before else None)
+    return write_email(booking.consultant.email, subject, CONSULTANT, CONSULTANT_LOCALE,
+                       booking=booking.id, what=what,
+                       sequence=booking.sequence if sequence is None else sequence,
+                       before=before.isoformat() if before else None)
 
 
 # --- Made when the e-mail is sent ---------------------------------------------------------

@@ -54,16 +54,28 @@ def queue_email(to, subject, template, locale="nb", person=None, attachments=(),
     "booking/email/confirmation"; `values` are plain JSON values (ids, not rows); `attachments`
     are (filename, bytes, mimetype) tuples known now.
     """
+    row = write_email(to, subject, template, locale, person, attachments, **values)
+    queue_after_commit(row)
+    return row
+
+
+def write_email(to, subject, template, locale="nb", person=None, attachments=(), **values):
+    """Write an e-mail to the outbox, as queue_email, without queueing it: a change that causes
+    several e-mails writes each, then queues them together with queue_after_commit()."""
     with force_locale(locale):
         subject = str(subject)
-    row = Outbox.create(
+    return Outbox.create(
         to=to, subject=subject, template=template, locale=locale, person=person,
         params=json.dumps(values),
         attachments=json.dumps([[name, base64.b64encode(data).decode(), mime]
                                 for name, data, mime in attachments]))
+
+
+def queue_after_commit(*rows):
+    """Queue one job that sends these outbox e-mails, once the transaction commits."""
+    ids = [row.id for row in rows]
     app = current_app._get_current_object()
-    db.after_commit(lambda: enqueue(SEND_JOB, row.id, job_id=f"email-{row.id}", app=app))
-    return row
+    db.after_commit(lambda: enqueue(SEND_JOB, *ids, job_id=f"email-{ids[0]}", app=app, first=True))
 
 
 def _render_optional(_template_name, **context):
@@ -93,7 +105,11 @@ def send(outbox_id):
     row = Outbox.get_or_none(Outbox.id == outbox_id)
     if row is None or row.sent_at is not None:
         return False
-    Outbox.update(attempts=Outbox.attempts + 1).where(Outbox.id == row.id).execute()
+    # Of two jobs sending the same e-mail at once (its first job, late, and the relay's), the
+    # one that counts the attempt sends it.
+    if not Outbox.update(attempts=Outbox.attempts + 1).where(
+            Outbox.id == row.id, Outbox.sent_at.is_null(), Outbox.attempts == row.attempts).execute():
+        return False
     try:
         text, html, attachments = render(row)
     except Gone:  # e.g. the booking was erased before its e-mail went out: nothing to tell

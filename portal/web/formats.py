@@ -89,6 +89,16 @@ def countries():
     return list(_countries_in(_lang()))
 
 
+def is_country(code):
+    """Whether a code is one of the countries offered in the current language."""
+    return code in _country_codes(_lang())
+
+
+@functools.cache
+def _country_codes(lang):
+    return frozenset(code for code, _name in _countries_in(lang))
+
+
 @functools.cache
 def _countries_in(lang):
     # Sorted once per language and process: sorting took a third of a booking form's time.
