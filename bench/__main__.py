@@ -459,6 +459,16 @@ def main(argv=None):
     except Exception as exc:
         print(f"Redis at {REDIS_URL} cannot be used ({exc}); set BENCH_REDIS_URL")
         return 2
+    postgres = None  # whether the bench created the database (to drop it after), when usable
+    if args.only in (None, "postgresql"):
+        try:
+            postgres = prepare_postgres(POSTGRES_URL)
+        except Refused as refused:
+            print(f"refused: {refused}")
+            redis_conn.flushdb()
+            return 2
+        except Exception as exc:
+            print(f"PostgreSQL skipped: cannot use {POSTGRES_URL} ({str(exc).strip()})")
     results = {}
     try:
         if args.only in (None, "sqlite"):
@@ -469,22 +479,14 @@ def main(argv=None):
                 shutil.rmtree(workdir, ignore_errors=True)
             redis_conn.flushdb()
             redis_conn.set(REDIS_MARKER, "1")
-        if args.only in (None, "postgresql"):
+        if postgres is not None:
+            workdir = Path(tempfile.mkdtemp(prefix="portal-bench-"))
             try:
-                created = prepare_postgres(POSTGRES_URL)
-            except Refused as refused:
-                print(f"refused: {refused}")
-                return 2
-            except Exception as exc:
-                print(f"PostgreSQL skipped: cannot use {POSTGRES_URL} ({str(exc).strip()})")
-            else:
-                workdir = Path(tempfile.mkdtemp(prefix="portal-bench-"))
-                try:
-                    results["PostgreSQL"] = measure("PostgreSQL", POSTGRES_URL, workdir)
-                finally:
-                    shutil.rmtree(workdir, ignore_errors=True)
-                    if created:
-                        drop_postgres(POSTGRES_URL)
+                results["PostgreSQL"] = measure("PostgreSQL", POSTGRES_URL, workdir)
+            finally:
+                shutil.rmtree(workdir, ignore_errors=True)
+                if postgres:
+                    drop_postgres(POSTGRES_URL)
     finally:
         redis_conn.flushdb()
     if results:

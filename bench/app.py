@@ -9,20 +9,27 @@ Settings come from the environment, as in production (bench/__main__.py sets the
 limits that would stop one client from making thousands of bookings are lifted.
 """
 from flask import Blueprint
-from peewee import CharField, DateTimeField
+from peewee import CharField, DateTimeField, Model
 
 from portal import create_app
 from portal.auth.guard import public
 from portal.config import Config
-from portal.db import BaseModel, db, utcnow
+from portal.db import db, utcnow
 
 
-class BenchMarker(BaseModel):
+class BenchModel(Model):
+    """The bench's own tables, in its own database; not the portal's models (portal.db)."""
+    class Meta:
+        database = db
+        legacy_table_names = False
+
+
+class BenchMarker(BenchModel):
     """Its presence says that the bench created this database, so it may empty it."""
     created_at = DateTimeField(default=utcnow)
 
 
-class BenchRow(BaseModel):
+class BenchRow(BenchModel):
     """The rows the bare endpoint inserts."""
     note = CharField(max_length=40)
     created_at = DateTimeField(default=utcnow)

@@ -162,7 +162,7 @@ def test_emails_written_before_the_change_keep_their_text(app, tmp_path):
     database.close()
     row = Outbox(to="kari@example.no", subject="Hei", template=template, locale=locale,
                  params=params)
-    assert actions.render(row) == ("Hei Kari, her er koden: 123456", "", [])
+    assert actions.render(row) == ("Hei", "Hei Kari, her er koden: 123456", "", [])
 
 
 def test_of_two_jobs_sending_one_email_at_once_only_one_sends_it(db, outbox, monkeypatch):

@@ -8,7 +8,6 @@ The text and the calendar file are made from the booking when the e-mail is sent
 """
 from datetime import datetime
 
-from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 
 from portal.booking import calendar
@@ -77,15 +76,13 @@ def send_reminder(booking):
 
 def _to_consultant(booking, what, before=None, sequence=None):
     """The consultant's own e-mail and .ics (who, when, where; no link of the person's), written
-    to the outbox and returned, to be queued with the person's.
+    to the outbox and returned, to be queued with the person's. Its subject, which names the
+    person, is made when it is sent, like the rest.
 
     Consultant addresses are the agency's own: no per-recipient limit counts them
     (portal/mail/limits.py), so these never use up anything of the visitor's.
     """
-    with force_locale(CONSULTANT_LOCALE):
-        subject = str(CONSULTANT_SUBJECTS[what]) % {
-            "when": format_when(booking.starts_at, "short"), "name": booking.person.name}
-    return write_email(booking.consultant.email, subject, CONSULTANT, CONSULTANT_LOCALE,
+    return write_email(booking.consultant.email, "", CONSULTANT, CONSULTANT_LOCALE,
                        booking=booking.id, what=what,
                        sequence=booking.sequence if sequence is None else sequence,
                        before=before.isoformat() if before else None)
@@ -169,6 +166,9 @@ def reminder_context(booking, sequence):
 def consultant_context(booking, what, sequence, before=None):
     booking = _booking(booking, sequence)
     method = "CANCEL" if what == "cancelled" else "REQUEST"
+    subject = str(CONSULTANT_SUBJECTS[what]) % {
+        "when": format_when(booking.starts_at, "short"), "name": booking.person.name}
     return dict(_meeting(booking, for_consultant=True), what=what, candidate=booking.person,
+                subject=subject,
                 phone=calendar.booked_phone(booking), before=_when(before),
                 attachments=_attachment(consultant_ics(booking, method), method))

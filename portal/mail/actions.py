@@ -37,8 +37,9 @@ def email_context(template):
             return {"booking": Booking.get_by_id(booking), ..., "attachments": [...]}
 
     The function runs when the e-mail is sent, in its language; `attachments` in what it
-    returns are (filename, bytes, mimetype) tuples. It raises Gone when there is nothing left
-    to tell. Templates without such a function get the values themselves as their context.
+    returns are (filename, bytes, mimetype) tuples, and a `subject` there replaces the one
+    written with the e-mail. It raises Gone when there is nothing left to tell. Templates
+    without such a function get the values themselves as their context.
     """
     def register(build):
         _CONTEXTS[template] = build
@@ -87,17 +88,18 @@ def _render_optional(_template_name, **context):
 
 
 def render(row):
-    """(text, html, attachments) of an outbox row, in its language; raises Gone."""
+    """(subject, text, html, attachments) of an outbox row, in its language; raises Gone."""
     values = json.loads(row.params)
     build = _CONTEXTS.get(row.template)
     with force_locale(row.locale):
         context = build(**values) if build else values
+        subject = str(context.pop("subject", row.subject))
         attachments = [(name, base64.b64decode(data), mime)
                        for name, data, mime in json.loads(row.attachments)]
         attachments += context.pop("attachments", [])
         text = render_template(f"{row.template}.txt", **context)
         html = _render_optional(f"{row.template}.html", **context)
-    return text, html, attachments
+    return subject, text, html, attachments
 
 
 def send(outbox_id):
@@ -111,11 +113,11 @@ def send(outbox_id):
             Outbox.id == row.id, Outbox.sent_at.is_null(), Outbox.attempts == row.attempts).execute():
         return False
     try:
-        text, html, attachments = render(row)
+        subject, text, html, attachments = render(row)
     except Gone:  # e.g. the booking was erased before its e-mail went out: nothing to tell
         Outbox.delete().where(Outbox.id == row.id).execute()
         return False
-    message = EmailMultiAlternatives(row.subject, text, to=[row.to])
+    message = EmailMultiAlternatives(subject, text, to=[row.to])
     if html:
         message.attach_alternative(html, "text/html")
     for name, data, mime in attachments:
