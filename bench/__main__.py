@@ -187,6 +187,17 @@ def gunicorn(environment, port, workdir):
         log.close()
 
 
+def workers_cpu(master):
+    """CPU seconds the gunicorn workers have used so far (user and system)."""
+    path = Path(f"/proc/{master.pid}/task/{master.pid}/children")
+    ticks = 0
+    for pid in path.read_text().split():
+        with contextlib.suppress(OSError):
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            ticks += int(fields[11]) + int(fields[12])  # utime, stime
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
 def worker_peaks_mb(master):
     """Each gunicorn worker's peak resident memory (VmHWM), in MB."""
     path = Path(f"/proc/{master.pid}/task/{master.pid}/children")
@@ -223,14 +234,25 @@ class Booker:
     FORM = dict(kind="conversation", meeting_place="office", street="Storgata 1",
                 postal_code="0155", place="Oslo", country="NO", phone="41234567", website="")
 
-    def __init__(self, app, port, slots):
+    def __init__(self, app, port, slots, master):
         from bench.client import Browser
-        self.app, self.port = app, port
+        self.app, self.port, self.master = app, port, master
+        self.cpu = {"bare": [0.0, 0], "form": [0.0, 0], "code": [0.0, 0]}  # worker seconds, requests
         self.slots = iter(slots)
         self.left = len(slots)
         self.browsers = [Browser(port) for _ in range(CLIENTS)]
         self.tokens = {id(b): b.csrf_token() for b in self.browsers}
         self.count = 0
+
+    def _count_cpu(self, what, before, requests):
+        self.cpu[what][0] += workers_cpu(self.master) - before
+        self.cpu[what][1] += requests
+
+    def cpu_ms(self, what):
+        """The workers' CPU time per request of a kind, in ms (the databases' and Redis' not
+        counted)."""
+        seconds, requests = self.cpu[what]
+        return seconds / requests * 1000
 
     def _expect(self, answers, status, what):
         wrong = [(item, r.status) for item, r in answers if r.status != status]
@@ -244,7 +266,9 @@ class Booker:
 
         def insert(browser, _item):
             return browser.post("/bench/insert", {"csrf_token": self.tokens[id(browser)]})
+        before = workers_cpu(self.master)
         answers, elapsed = run_concurrently(self.browsers, insert, seconds=seconds)
+        self._count_cpu("bare", before, len(answers))
         self._expect(answers, 204, "POST /bench/insert")
         return len(answers) / elapsed
 
@@ -269,7 +293,9 @@ class Booker:
             # The code goes with the session that came back, and the same CSRF token.
             response.visitor = (email, {**browser.cookies, **response.cookies}, token)
             return response
+        before = workers_cpu(self.master)
         answers, elapsed = run_concurrently(self.browsers, form, items=items)
+        self._count_cpu("form", before, len(answers))
         self._expect(answers, 303, "POST /book")
         return count / elapsed, [response.visitor for _item, response in answers]
 
@@ -282,7 +308,9 @@ class Booker:
             email, cookies, token = item
             return browser.post("/book/code", {"code": codes[email], "csrf_token": token},
                                 cookies=cookies, keep_cookies=False)
+        before = workers_cpu(self.master)
         answers, elapsed = run_concurrently(self.browsers, confirm, items=sessions)
+        self._count_cpu("code", before, len(answers))
         self._expect(answers, 302, "POST /book/code")
         return len(sessions) / elapsed
 
@@ -354,7 +382,7 @@ def measure(kind, url, workdir):
         with app.app_context(), db.connection_context():
             data.show_history()  # the bookings below are made with the whole history
 
-        booker = Booker(app, port, slots)
+        booker = Booker(app, port, slots, master)
         per_round = max(100, min(len(slots) // (ROUNDS + 1), 1000))
         rate, sessions = booker.forms(CLIENTS * 5)  # warm-up, and a first estimate
         booker.codes(sessions)
@@ -374,6 +402,7 @@ def measure(kind, url, workdir):
         figures["code_ratio"] = statistics.median(
             c / ((bares[2 * i + 1] + bares[2 * i + 2]) / 2) for i, c in enumerate(codes))
         figures["booked"] = booker.count
+        figures["cpu"] = {what: booker.cpu_ms(what) for what in ("bare", "form", "code")}
 
         figures["pages"] = {path: first_visit(port, path) for path in PAGES}
         figures["worker_mb"] = max(worker_peaks_mb(master))
@@ -423,6 +452,9 @@ def report(results):
     row("  requests/s: bare insert", [f"{r['bare']:.0f}" for r in results.values()])
     row("  requests/s: POST /book", [f"{r['form']:.0f}" for r in results.values()])
     row("  requests/s: POST /book/code", [f"{r['code']:.0f}" for r in results.values()])
+    row("  worker CPU ms per request: bare", [f"{r['cpu']['bare']:.1f}" for r in results.values()])
+    row("  worker CPU ms per request: /book", [f"{r['cpu']['form']:.1f}" for r in results.values()])
+    row("  worker CPU ms per request: /book/code", [f"{r['cpu']['code']:.1f}" for r in results.values()])
     row(f"GET /book median, {MANY:,} / {FEW:,} past", [f"{r['history']:.2f}" for r in results.values()],
         f"goal <= {GOALS['history']}")
     row("  median ms at 1 000 / 100 000", [f"{r['few_ms']:.1f}/{r['many_ms']:.1f}" for r in results.values()])

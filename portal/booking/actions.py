@@ -11,7 +11,7 @@ from portal.audit.actions import record
 from portal.booking.emails import send_cancellation, send_confirmation, send_moved, send_reminder
 from portal.booking.links import booking_id_of
 from portal.booking.models import TYPED, Booking, Consultant
-from portal.booking.schedule import BookingProblem, SlotProblem, claimable_slot
+from portal.booking.schedule import BookingProblem, SlotProblem, claimable_slot, ensure_free, offered_slot
 from portal.candidates.actions import open_candidate_stage
 from portal.db import db, utcnow
 from portal.people.models import Person
@@ -89,8 +89,10 @@ def book(slot_id, kind, place, details, locale, now=None):
 
     Raises SlotProblem when the slot cannot be had.
     """
+    slot = offered_slot(slot_id, now)
+
     def make():
-        slot = claimable_slot(slot_id, now)
+        ensure_free(slot)
         person, created, differing = _find_or_create_person(details, locale, now)
         booking = Booking.create(
             person=person, consultant=slot.consultant, starts_at=slot.starts_at,
