@@ -34,15 +34,17 @@ def redis_ok(app=None):
 WAITING = ("queued", "started", "scheduled", "deferred")
 
 
-def enqueue(func, *args, job_id=None, app=None):
+def enqueue(func, *args, job_id=None, app=None, first=False):
     """Enqueue a job by dotted name with plain arguments; None when Redis is unreachable.
 
     With a job_id there is at most one waiting job of that id: a job still waiting is left
     alone, a finished or failed one (its worker died, its retries ran out) is replaced.
+    `first` says the id is new (a row just written), so there is no earlier job to look for;
+    if there is one after all, the job is not enqueued and the relay sees to it later.
     """
     app = app or current_app
     try:
-        if job_id is not None:
+        if job_id is not None and not first:
             try:
                 old = Job.fetch(job_id, connection=redis_connection(app))
             except NoSuchJobError:

@@ -31,7 +31,7 @@ _fallback = FixedWindowRateLimiter(MemoryStorage())
 @dataclass(frozen=True)
 class Count:
     allowed: bool
-    retry_at: datetime  # when the window ends (UTC, aware): the time to tell the person
+    retry_at: datetime | None  # refused: when the window ends (UTC, aware), to tell the person
 
 
 def keyed_hash(purpose, value):
@@ -64,8 +64,8 @@ def _with_storage(work):
         return work(_fallback)
 
 
-def hit(limit, *key):
-    """Count one attempt now, before doing what it asks; `allowed` while within `limit`.
+def hit(limit, *key, cost=1):
+    """Count `cost` attempts now, before doing what they ask; `allowed` while within `limit`.
 
     `limit` is a string like "5 per 15 minutes"; `key` parts name what is counted (use
     `keyed_hash` for anything a person typed). The window starts at the first attempt.
@@ -73,9 +73,10 @@ def hit(limit, *key):
     item = parse(limit)
 
     def count(strategy):
-        allowed = strategy.hit(item, *key)
+        if strategy.hit(item, *key, cost=cost):
+            return Count(True, None)  # one round trip to Redis when allowed
         reset, _ = strategy.get_window_stats(item, *key)
-        return Count(allowed, datetime.fromtimestamp(reset, UTC))
+        return Count(False, datetime.fromtimestamp(reset, UTC))
     return _with_storage(count)
 
 

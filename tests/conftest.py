@@ -84,7 +84,7 @@ def _empty_tables():
     database = portal_db.db
     database.connect(reuse_if_open=True)
     models = all_models()
-    if database.obj.__class__.__name__.startswith("Postgres"):
+    if portal_db.is_postgres(database.obj):
         names = ", ".join(f'"{m._meta.table_name}"' for m in models)
         database.execute_sql(f"TRUNCATE {names} RESTART IDENTITY CASCADE")
     else:

@@ -63,8 +63,8 @@ def test_development_outbox_files_are_private(db, database_url, tmp_path, open_u
 
     app = create_app(Development)
     with app.app_context():
-        row = Outbox.create(to="kari@example.no", subject="Hei", body_text="Hei Kari",
-                            person=make_person())
+        row = Outbox.create(to="kari@example.no", subject="Hei", template="mail/email/rendered",
+                            params='{"text": "Hei Kari"}', person=make_person())
         actions.send(row.id)
     [mail] = list((tmp_path / "instance" / "outbox").iterdir())
     assert "kari@example.no" in mail.read_text()

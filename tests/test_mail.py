@@ -113,10 +113,73 @@ def test_a_sent_email_leaves_no_body_or_links_behind_and_is_forgotten_after_30_d
     assert len(outbox.messages) == 1
     kept = Outbox.get_by_id(row.id)
     assert kept.sent_at is not None
-    assert (kept.body_text, kept.body_html, kept.attachments) == ("", "", "[]")
+    assert (kept.params, kept.attachments) == ("{}", "[]")
     from portal.retention.actions import sweep
     sweep()
     assert Outbox.select().count() == 1
     with time_machine.travel(datetime.now(UTC) + timedelta(days=31)):
         assert json.loads(sweep().counts)["after_sending:Outbox"] == 1
     assert Outbox.select().count() == 0
+
+
+def test_an_email_is_rendered_from_its_values_when_sent_and_dropped_when_its_subject_is_gone(
+        app, db, outbox, monkeypatch):
+    """The outbox row holds values, not text: the e-mail is made when it goes out, from what
+    exists then; when that is gone (erased before the job ran), nothing is sent."""
+    people = {}
+
+    def hello_context(who):
+        if who not in people:
+            raise actions.Gone(who)
+        return {"name": people[who]}
+
+    monkeypatch.setitem(actions._CONTEXTS, "test/email/hello", hello_context)
+    people[1] = "Kari Nordmann"
+    with database.atomic():
+        kept = actions.queue_email("kari@example.no", _l("Log in"), "test/email/hello", who=1)
+        gone = actions.queue_email("ola@example.no", _l("Log in"), "test/email/hello", who=2)
+    assert "Kari" not in kept.params  # no text yet: the values
+    [mail] = outbox.messages
+    assert mail.to == ["kari@example.no"] and "Logg inn, Kari Nordmann." in mail.body
+    assert Outbox.get_or_none(Outbox.id == gone.id) is None
+
+
+def test_emails_written_before_the_change_keep_their_text(app, tmp_path):
+    """Unsent e-mails of the old outbox (rendered text) go out as they were written."""
+    from datetime import datetime
+
+    from playhouse.migrations import Runner
+
+    from portal.db import make_database
+    from portal.schema import MIGRATIONS
+    database = make_database(f"sqlite:///{tmp_path / 'old.sqlite3'}")
+    runner = Runner(database, directory=str(MIGRATIONS))
+    assert runner.up(target="0005_calendar")
+    now = datetime(2026, 11, 1, 9, 0)
+    database.execute_sql(
+        "INSERT INTO outbox (\"to\", subject, body_text, body_html, attachments, created_at, "
+        "attempts) VALUES ('kari@example.no', 'Hei', 'Hei Kari, her er koden: 123456', '', "
+        "'[]', ?, 0)", (now,))
+    assert "0006_outbox_values" in runner.up()
+    template, locale, params = database.execute_sql(
+        "SELECT template, locale, params FROM outbox").fetchone()
+    database.close()
+    row = Outbox(to="kari@example.no", subject="Hei", template=template, locale=locale,
+                 params=params)
+    assert actions.render(row) == ("Hei", "Hei Kari, her er koden: 123456", "", [])
+
+
+def test_of_two_jobs_sending_one_email_at_once_only_one_sends_it(db, outbox, monkeypatch):
+    """A batch job that runs late and the relay's job for one of its e-mails: one e-mail."""
+    row = write(make_person())
+    found = Outbox.get_or_none
+
+    def read_while_another_job_counts_its_attempt(*args, **kwargs):
+        row = found(*args, **kwargs)
+        Outbox.update(attempts=Outbox.attempts + 1).where(Outbox.id == row.id).execute()
+        return row
+
+    monkeypatch.setattr(Outbox, "get_or_none", read_while_another_job_counts_its_attempt)
+    assert actions.send(row.id) is False
+    monkeypatch.undo()
+    assert len(outbox.messages) == 1 and actions.send(row.id) is False

@@ -1,4 +1,5 @@
 """Accounts, passwords and server-side login sessions."""
+import functools
 import hashlib
 import secrets
 from datetime import timedelta
@@ -20,8 +21,16 @@ from portal.web.forms import email_address
 from portal.web.links import external_url
 
 hasher = PasswordHasher()  # argon2id with the library's current recommended parameters
-# Verified against when the account does not exist, so both answers take the same time.
-_DUMMY_HASH = hasher.hash("not a real password, only spends the same time")
+
+
+@functools.cache
+def _dummy_hash():
+    """Verified against when the account does not exist, so both answers take the same time.
+
+    Made at the first password check, not at import: each hash takes argon2's 64 MiB, which
+    a worker that never checks a password should not hold at its peak.
+    """
+    return hasher.hash("not a real password, only spends the same time")
 _COMMON = frozenset(
     (Path(__file__).with_name("common_passwords.txt")).read_text().split())
 
@@ -76,7 +85,7 @@ def authenticate(email, password):
     """The active user with this e-mail and password, or None; same work either way."""
     user = User.get_or_none(User.email == normalize_email(email))
     try:
-        hasher.verify(user.password_hash if user else _DUMMY_HASH, password)
+        hasher.verify(user.password_hash if user else _dummy_hash(), password)
     except (VerificationError, InvalidHashError):
         return None
     if user is None or not user.active:

@@ -3,24 +3,19 @@ import uuid
 from datetime import timedelta
 
 from flask import current_app
-from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
-from itsdangerous import BadSignature, URLSafeSerializer
 from peewee import IntegrityError
 
 from portal import catalog
 from portal.audit.actions import record
-from portal.booking import calendar
-from portal.booking.models import KIND_LABELS, PLACE_LABELS, TYPED, Booking, Consultant
-from portal.booking.schedule import BookingProblem, SlotProblem, claimable_slot
-from portal.candidates.actions import invite_path
+from portal.booking.emails import send_cancellation, send_confirmation, send_moved, send_reminder
+from portal.booking.links import booking_id_of
+from portal.booking.models import TYPED, Booking, Consultant
+from portal.booking.schedule import BookingProblem, SlotProblem, claimable_slot, ensure_free, offered_slot
 from portal.db import db, utcnow
-from portal.mail.actions import queue_email
 from portal.people import registry
 from portal.people.contact import contact
 from portal.people.models import Person
-from portal.web.formats import format_when
-from portal.web.links import external_url
 
 
 class LinkProblem(BookingProblem):
@@ -47,12 +42,16 @@ def latest(booking):
     return booking
 
 
-def _find_or_create_person(details, locale):
-    """The person with this e-mail, or a new one with booking-stage fields only."""
+def _find_or_create_person(details, locale, now=None):
+    """The person with this e-mail, or a new one with booking-stage fields only.
+
+    Raises SlotProblem when the person already holds as many upcoming meetings as one may.
+    """
     columns = catalog.columns_of("Person", catalog.BOOKING)
     person = Person.get_or_none(Person.email == details["email"])
     if person is None:
         return Person.create(locale=locale, **{c: details[c] for c in columns}), True, {}
+    _within_bookings_per_person(person, now)
     differing = {c: details[c] for c in TYPED if details.get(c) != getattr(person, c)}
     contact(person, "booking")
     person.locale = locale  # the language they use now: later e-mails (reminders) follow it
@@ -60,11 +59,10 @@ def _find_or_create_person(details, locale):
     return person, False, differing
 
 
-def _within_bookings_per_person(email, now=None):
+def _within_bookings_per_person(person, now=None):
     """Refuse one more upcoming meeting for a person who holds BOOKINGS_PER_PERSON already."""
-    upcoming = (Booking.select().join(Person)
-                .where(Person.email == email, Booking.status == "booked",
-                       Booking.starts_at > (now or utcnow())))
+    upcoming = Booking.select().where(Booking.person == person.id, Booking.status == "booked",
+                                      Booking.starts_at > (now or utcnow()))
     if upcoming.count() >= int(current_app.config.get("BOOKINGS_PER_PERSON", 3)):
         raise SlotProblem("too_many")
 
@@ -92,10 +90,11 @@ def book(slot_id, kind, place, details, locale, now=None):
 
     Raises SlotProblem when the slot cannot be had.
     """
+    slot = offered_slot(slot_id, now)
+
     def make():
-        slot = claimable_slot(slot_id, now)
-        _within_bookings_per_person(details["email"], now)
-        person, created, differing = _find_or_create_person(details, locale)
+        ensure_free(slot)
+        person, created, differing = _find_or_create_person(details, locale, now)
         booking = Booking.create(
             person=person, consultant=slot.consultant, starts_at=slot.starts_at,
             ends_at=slot.ends_at, kind=kind, place=place, locale=locale,
@@ -109,24 +108,10 @@ def book(slot_id, kind, place, details, locale, now=None):
     return _claim(make)
 
 
-def link_token(booking, action):
-    """A signed token for the cancel or move link of a booking."""
-    return URLSafeSerializer(current_app.config["SECRET_KEY"], salt=f"booking-{action}").dumps(
-        {"b": booking.id})
-
-
-def link_url(booking, action):
-    return external_url(f"/book/{action}/{link_token(booking, action)}")
-
-
 def booking_from_link(token, action, now=None):
     """The booking a cancel/move link is for, if it may still be changed; raises LinkProblem."""
-    try:
-        data = URLSafeSerializer(current_app.config["SECRET_KEY"],
-                                 salt=f"booking-{action}").loads(token)
-    except BadSignature:
-        raise LinkProblem("invalid") from None
-    booking = Booking.get_or_none(Booking.id == data.get("b")) if isinstance(data, dict) else None
+    booking_id = booking_id_of(token, action)
+    booking = Booking.get_or_none(Booking.id == booking_id) if booking_id is not None else None
     if booking is None:
         raise LinkProblem("invalid")
     if booking.status == "moved":
@@ -267,103 +252,6 @@ def dismiss_typed(booking_id, person):
         record("booking.typed_dismissed", person=person, booking=booking.id)
 
 
-def invite_ics(booking, method="REQUEST"):
-    """The person's copy of the booking's calendar event, with the Europe/Oslo VTIMEZONE."""
-    description = f"{booking.consultant.name}\n{link_url(booking, 'cancel')}" if method == "REQUEST" \
-        else booking.consultant.name
-    return calendar.event_ics(booking, description, method)
-
-
-def consultant_ics(booking, method="REQUEST"):
-    """The consultant's copy: the same event, with who is coming and none of the person's links."""
-    person = booking.person
-    description = "\n".join([person.name, calendar.booked_phone(booking), person.email])
-    return calendar.event_ics(booking, description, method, for_consultant=True)
-
-
-def _email_context(booking):
-    return dict(booking=booking, consultant=booking.consultant,
-                kind=KIND_LABELS[booking.kind], place=PLACE_LABELS[booking.place],
-                where=calendar.where(booking),
-                cancel_url=link_url(booking, "cancel"), move_url=link_url(booking, "move"),
-                privacy_url=external_url("/privacy"),
-                # Someone who already has an account needs no invitation to make one.
-                invite_url=(None if booking.person.users.exists()
-                            else external_url(invite_path(booking.person))))
-
-
-def _attachment(ics, method):
-    return [("invite.ics", ics, f"text/calendar; method={method}")]
-
-
-def send_confirmation(booking):
-    """Write the confirmation e-mail with its .ics invite to the outbox (inside the booking's
-    transaction), and the consultant's invitation."""
-    with force_locale(booking.locale):
-        ics = invite_ics(booking)
-    queue_email(booking.person.email, _l("Your booking with ressursbasen.no"),
-                "booking/email/confirmation", booking.locale, person=booking.person,
-                attachments=_attachment(ics, "REQUEST"), **_email_context(booking))
-    _to_consultant(booking, "new")
-
-
-def send_moved(old, new):
-    """Tell the person the meeting moved (the same calendar event, updated, and new links);
-    the consultant gets the update, or a cancellation and an invitation when it changed hands."""
-    with force_locale(new.locale):
-        ics = invite_ics(new)
-    queue_email(new.person.email, _l("Your meeting with ressursbasen.no has moved"),
-                "booking/email/moved", new.locale, person=new.person,
-                attachments=_attachment(ics, "REQUEST"), before=old.starts_at,
-                **_email_context(new))
-    if old.consultant_id == new.consultant_id:
-        _to_consultant(new, "moved", before=old.starts_at)
-    else:
-        # The first consultant's copy ends here; the event goes on in the second one's calendar.
-        old.sequence = new.sequence
-        _to_consultant(old, "cancelled")
-        _to_consultant(new, "new")
-
-
-def send_cancellation(booking):
-    """Tell the person and the consultant that the meeting is cancelled, with a METHOD:CANCEL .ics."""
-    with force_locale(booking.locale):
-        ics = invite_ics(booking, "CANCEL")
-    queue_email(booking.person.email, _l("Your meeting with ressursbasen.no is cancelled"),
-                "booking/email/cancelled", booking.locale, person=booking.person,
-                attachments=_attachment(ics, "CANCEL"), booking=booking,
-                consultant=booking.consultant, kind=KIND_LABELS[booking.kind],
-                place=PLACE_LABELS[booking.place], where=calendar.where(booking),
-                book_url=external_url("/book"))
-    _to_consultant(booking, "cancelled")
-
-
-CONSULTANT_SUBJECTS = {
-    "new": _l("New booking: %(when)s, %(name)s"),
-    "moved": _l("Booking moved: %(when)s, %(name)s"),
-    "cancelled": _l("Booking cancelled: %(when)s, %(name)s"),
-}
-CONSULTANT_LOCALE = "nb"  # the agency's language
-
-
-def _to_consultant(booking, what, before=None):
-    """The consultant's own e-mail and .ics: who, when, where; no link of the person's.
-
-    Consultant addresses are the agency's own: no per-recipient limit counts them
-    (portal/mail/limits.py), so these never use up anything of the visitor's.
-    """
-    method = "CANCEL" if what == "cancelled" else "REQUEST"
-    with force_locale(CONSULTANT_LOCALE):
-        ics = consultant_ics(booking, method)
-        subject = str(CONSULTANT_SUBJECTS[what]) % {
-            "when": format_when(booking.starts_at, "short"), "name": booking.person.name}
-    queue_email(booking.consultant.email, subject, "booking/email/consultant",
-                CONSULTANT_LOCALE, person=booking.person, attachments=_attachment(ics, method), what=what,
-                booking=booking, candidate=booking.person, kind=KIND_LABELS[booking.kind],
-                place=PLACE_LABELS[booking.place], where=calendar.where(booking, True),
-                phone=calendar.booked_phone(booking), before=before)
-
-
 def send_reminders(now=None):
     """Remind everyone whose meeting starts within 24 hours, once; returns how many were sent."""
     now = now or utcnow()
@@ -380,10 +268,7 @@ def send_reminders(now=None):
                               Booking.status == "booked").execute())
             if not claimed:
                 continue
-            booking = Booking.get_by_id(row.id)
-            queue_email(booking.person.email, _l("Reminder: your meeting with ressursbasen.no"),
-                        "booking/email/reminder", booking.person.locale, person=booking.person,
-                        **_email_context(booking))
+            send_reminder(Booking.get_by_id(row.id))
             sent += 1
     return sent
 

@@ -17,7 +17,7 @@ from wtforms.validators import AnyOf, DataRequired, InputRequired, Length, Optio
 
 from portal import catalog
 from portal.booking.models import KIND_LABELS, KINDS, PLACE_LABELS, PLACES
-from portal.web.formats import countries
+from portal.web.formats import countries, is_country
 from portal.web.forms import Form, has_letter, nfc, one_line_name, plain_text, strip, valid_email, valid_phone
 
 
@@ -79,7 +79,7 @@ def _country(required=True):
 
 
 def _known_country(form, field):
-    if field.data not in {choice.value for choice in country_choices()}:
+    if not is_country(field.data):
         raise ValidationError(_l("Choose a country from the list."))
 
 

@@ -8,14 +8,15 @@ from datetime import timedelta
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
+from peewee import JOIN, Case, fn
 
 from portal import catalog
 from portal.booking import actions
 from portal.booking.models import PendingBooking
-from portal.booking.schedule import BookingProblem, claimable_slot
+from portal.booking.schedule import BookingProblem, SlotProblem, claimable_slot
 from portal.db import db, utcnow
-from portal.mail.limits import ensure_mail_allowed
 from portal.verification import actions as verification
+from portal.verification.models import Challenge
 
 PURPOSE = "booking"
 
@@ -42,11 +43,13 @@ def details_of(pending):
 
 
 def live(token, now=None):
-    """The pending entry behind a session's token, unless it expired."""
+    """The pending entry behind a session's token (with its challenge), unless it expired."""
     if not token:
         return None
-    return PendingBooking.get_or_none(PendingBooking.token == token,
-                                      PendingBooking.expires_at > (now or utcnow()))
+    return (PendingBooking.select(PendingBooking, Challenge)
+            .join(Challenge, JOIN.LEFT_OUTER)
+            .where(PendingBooking.token == token, PendingBooking.expires_at > (now or utcnow()))
+            .first())
 
 
 def start(slot_id, kind, meeting_place, details, locale, ip, replaces=None, now=None):
@@ -60,18 +63,22 @@ def start(slot_id, kind, meeting_place, details, locale, ip, replaces=None, now=
     """
     now = now or utcnow()
     ip_key = verification.keyed("ip", ip or "")
+    claimable_slot(slot_id, now)  # a check only: no time is held, so outside the transaction
     with db.atomic():
-        claimable_slot(slot_id, now)
         if replaces:  # the same browser typed again: its earlier entry goes
             PendingBooking.delete().where(PendingBooking.token == replaces).execute()
-        waiting = PendingBooking.select().where(PendingBooking.expires_at > now)
-        if waiting.where(PendingBooking.ip_key == ip_key).count() >= _limit("PENDING_PER_IP", 10):
+        from_ip = PendingBooking.ip_key == ip_key
+        to_address = PendingBooking.email == details["email"]
+        per_ip, per_address = (
+            PendingBooking.select(fn.SUM(Case(None, [(from_ip, 1)], 0)),
+                                  fn.SUM(Case(None, [(to_address, 1)], 0)))
+            .where(PendingBooking.expires_at > now, from_ip | to_address).tuples().get())
+        if (per_ip or 0) >= _limit("PENDING_PER_IP", 10):
             raise PendingProblem("per_ip")
-        if (waiting.where(PendingBooking.email == details["email"]).count()
-                >= _limit("PENDING_PER_ADDRESS", 3)):
+        if (per_address or 0) >= _limit("PENDING_PER_ADDRESS", 3):
             raise PendingProblem("per_address")
-        ensure_mail_allowed(details["email"])  # the confirmation
-        challenge = verification.start(details["email"], PURPOSE, locale, now)
+        # The code, and the confirmation it will lead to, are counted together.
+        challenge = verification.start(details["email"], PURPOSE, locale, now, mails=2)
         return PendingBooking.create(
             token=secrets.token_urlsafe(32), challenge=challenge, slot=slot_id, kind=kind,
             meeting_place=meeting_place, locale=locale, ip_key=ip_key, created_at=now,
@@ -94,34 +101,49 @@ def new_code(pending, now=None):
 def confirm(pending, code, now=None):
     """Check the code and make the booking; raises CodeProblem or SlotProblem.
 
-    The code is checked (and its try counted) in its own transaction; the booking is made in
-    another. When the time was taken meanwhile, the address stays proven for ten minutes so
-    that another time can be chosen without a new code.
+    The code is checked (and its try counted) on its own; the booking is made in one
+    transaction with the code spent. When the time was taken meanwhile, only the booking is
+    undone: the address stays proven for ten minutes, so that another time can be chosen
+    without a new code.
     """
     now = now or utcnow()
-    if pending.proven_at is None:
-        if pending.challenge_id is None:
-            raise verification.CodeProblem("unknown")
-        verification.check(pending.challenge.token, code, PURPOSE, now)
+    if pending.proven_at is not None:
+        return book_proven(pending, now)
+    if pending.challenge_id is None:
+        raise verification.CodeProblem("unknown")
+    challenge = verification.check(pending.challenge.token, code, PURPOSE, now, spend=False,
+                                   challenge=pending.challenge)
+    with db.atomic():
+        verification.spend_code(challenge, now)  # of two requests with the right code, one
+        try:
+            return _book(pending, now)
+        except SlotProblem as problem:
+            not_booked = problem
         pending.proven_at, pending.expires_at = now, now + timedelta(minutes=verification.CODE_MINUTES)
         PendingBooking.update(proven_at=pending.proven_at, expires_at=pending.expires_at).where(
             PendingBooking.id == pending.id).execute()
-    return book_proven(pending, now)
+    raise not_booked
 
 
 def book_proven(pending, now=None, slot_id=None, kind=None, meeting_place=None, details=None):
     """Book for a proven pending entry, optionally with another time or details (same address)."""
     if pending.proven_at is None:
         raise ValueError("address not proven")
+    return _book(pending, now, slot_id, kind, meeting_place, details, proven=True)
+
+
+def _book(pending, now, slot_id=None, kind=None, meeting_place=None, details=None, proven=False):
     details = dict(details or details_of(pending), email=pending.email)
     with db.atomic():
-        # One proof, one booking: the entry is taken first, so of two requests at the same
+        # One entry, one booking: the entry is taken first, so of two requests at the same
         # moment only one finds it (the other waits for the row, then finds nothing). A time
         # taken meanwhile rolls this back and the entry stays for another choice.
-        if not PendingBooking.delete().where(PendingBooking.id == pending.id,
-                                             PendingBooking.proven_at.is_null(False)).execute():
+        taken = PendingBooking.delete().where(PendingBooking.id == pending.id)
+        if proven:
+            taken = taken.where(PendingBooking.proven_at.is_null(False))
+        if not taken.execute():
             raise PendingProblem("gone")
-        booking = actions.book(slot_id or pending.slot, kind or pending.kind,
-                               meeting_place or pending.meeting_place, details, pending.locale,
-                               now=now)
-    return booking
+        return actions.book(slot_id or pending.slot, kind or pending.kind,
+                            meeting_place or pending.meeting_place, details, pending.locale,
+                            now=now)
+

@@ -164,11 +164,17 @@ def offered_slots(consultants, days):
     return sorted(set(slots), key=lambda s: (s.starts_at, s.consultant.name, s.consultant.id))
 
 
+# No meeting is longer: a slot lies within one day's opening hours (offered_slots). It bounds
+# the overlap check from below, so that an index range, not the whole history, is read.
+LONGEST_MEETING = timedelta(days=1)
+
+
 def holding(consultant_ids, starts, ends):
     """The bookings of these consultants that hold time between starts and ends."""
     return (Booking.select(Booking.consultant, Booking.starts_at, Booking.ends_at)
             .where(Booking.consultant.in_(consultant_ids), Booking.status.in_(HOLDING),
-                   Booking.starts_at < ends, Booking.ends_at > starts))
+                   Booking.starts_at > starts - LONGEST_MEETING, Booking.starts_at < ends,
+                   Booking.ends_at > starts))
 
 
 def free_slots(days, now=None, consultants=None):
@@ -196,19 +202,22 @@ def slots_by_day(week, now=None):
 
 def claimable_slot(slot_id, now=None):
     """The slot behind a slot id if it can be booked now; raises SlotProblem otherwise."""
+    slot = offered_slot(slot_id, now)
+    ensure_free(slot)
+    return slot
+
+
+def offered_slot(slot_id, now=None):
+    """The slot behind a slot id if a consultant offers it and it lies ahead, free or not;
+    raises SlotProblem otherwise. What is offered changes seldom: a booking checks it before
+    its transaction, and only ensure_free() in it."""
     now = now or utcnow()
     parsed = parse_slot_id(slot_id)
     if parsed is None:
         raise SlotProblem("unknown")
     if to_oslo(parsed[1]).date() > week_days(weeks_ahead() - 1, now)[-1]:
         raise SlotProblem("unknown")  # beyond the weeks the page offers
-    query = Consultant.select().where(Consultant.id == parsed[0], Consultant.active == True)  # noqa: E712
-    if db.for_update:
-        # One booking at a time per consultant: overlapping slots of two grids (say 9:00 from
-        # the weekly hours and 9:30 from extra hours) cannot both pass the check below.
-        # SQLite gets the same from BEGIN IMMEDIATE.
-        query = query.for_update()
-    consultant = query.first()
+    consultant = Consultant.get_or_none(Consultant.id == parsed[0], Consultant.active == True)  # noqa: E712
     if consultant is None:
         raise SlotProblem("unknown")
     day = to_oslo(parsed[1]).date()
@@ -217,6 +226,16 @@ def claimable_slot(slot_id, now=None):
         raise SlotProblem("unknown")
     if slot.starts_at <= now:
         raise SlotProblem("past")
-    if holding([consultant.id], slot.starts_at, slot.ends_at).exists():
-        raise SlotProblem("taken")
     return slot
+
+
+def ensure_free(slot):
+    """Raise SlotProblem("taken") when a booking holds time the slot overlaps. Call it in the
+    transaction that books the slot, so that the check and the booking hold together."""
+    if db.for_update:
+        # One booking at a time per consultant: overlapping slots of two grids (say 9:00 from
+        # the weekly hours and 9:30 from extra hours) cannot both pass the check below.
+        # SQLite gets the same from BEGIN IMMEDIATE.
+        Consultant.select(Consultant.id).where(Consultant.id == slot.consultant.id).for_update().execute()
+    if holding([slot.consultant.id], slot.starts_at, slot.ends_at).exists():
+        raise SlotProblem("taken")

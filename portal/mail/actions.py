@@ -1,4 +1,11 @@
-"""Write e-mails to the outbox, relay them to the queue after commit, and send them."""
+"""Write e-mails to the outbox, relay them to the queue after commit, render and send them.
+
+An outbox row holds what its e-mail needs, not the e-mail: the address, the subject, the
+template, the language and plain values (ids, strings, numbers). The send job renders it, so no
+template and no calendar file is rendered inside the transaction that writes the row (a booking
+holds SQLite's write lock only as long as its own rows need), and a Redis that is down loses
+nothing: the relay queues the row again.
+"""
 import base64
 import json
 from datetime import timedelta
@@ -14,28 +21,66 @@ from portal.queue import enqueue
 
 SEND_JOB = "jobs.mail.send_email"
 
+# template name -> the function that turns an e-mail's values into its template's context.
+_CONTEXTS = {}
+
+
+class Gone(Exception):
+    """What an e-mail is about no longer exists (a booking erased before it went out)."""
+
+
+def email_context(template):
+    """Declare how the values an e-mail was queued with become its template's context.
+
+        @email_context("booking/email/confirmation")
+        def confirmation_context(booking, sequence):
+            return {"booking": Booking.get_by_id(booking), ..., "attachments": [...]}
+
+    The function runs when the e-mail is sent, in its language; `attachments` in what it
+    returns are (filename, bytes, mimetype) tuples, and a `subject` there replaces the one
+    written with the e-mail. It raises Gone when there is nothing left to tell. Templates
+    without such a function get the values themselves as their context.
+    """
+    def register(build):
+        _CONTEXTS[template] = build
+        return build
+    return register
+
 
 def queue_email(to, subject, template, locale="nb", person=None, attachments=(),
-                forget_after_send=False, **context):
-    """Render an e-mail in the person's language into the outbox; it is queued after commit.
+                forget_after_send=False, **values):
+    """Write an e-mail to the outbox: rendered in the person's language when it is sent, queued
+    after commit.
 
     `template` names templates/<template>.txt (and .html when present), e.g.
-    "booking/email/confirmation";
-    `attachments` are (filename, bytes, mimetype) tuples; `forget_after_send`: the record
-    loses the address too once sent (the confirmation of an erasure).
+    "booking/email/confirmation"; `values` are plain JSON values (ids, not rows); `attachments`
+    are (filename, bytes, mimetype) tuples known now; `forget_after_send`: the record loses the
+    address too once sent (the confirmation of an erasure).
     """
+    row = write_email(to, subject, template, locale, person, attachments,
+                      forget_after_send=forget_after_send, **values)
+    queue_after_commit(row)
+    return row
+
+
+def write_email(to, subject, template, locale="nb", person=None, attachments=(),
+                forget_after_send=False, **values):
+    """Write an e-mail to the outbox, as queue_email, without queueing it: a change that causes
+    several e-mails writes each, then queues them together with queue_after_commit()."""
     with force_locale(locale):
-        text = render_template(f"{template}.txt", **context)
-        html = _render_optional(f"{template}.html", **context)
         subject = str(subject)
-    row = Outbox.create(
-        to=to, subject=subject, body_text=text, body_html=html, person=person,
-        forget_after_send=forget_after_send,
+    return Outbox.create(
+        to=to, subject=subject, template=template, locale=locale, person=person,
+        params=json.dumps(values), forget_after_send=forget_after_send,
         attachments=json.dumps([[name, base64.b64encode(data).decode(), mime]
                                 for name, data, mime in attachments]))
+
+
+def queue_after_commit(*rows):
+    """Queue one job that sends these outbox e-mails, once the transaction commits."""
+    ids = [row.id for row in rows]
     app = current_app._get_current_object()
-    db.after_commit(lambda: enqueue(SEND_JOB, row.id, job_id=f"email-{row.id}", app=app))
-    return row
+    db.after_commit(lambda: enqueue(SEND_JOB, *ids, job_id=f"email-{ids[0]}", app=app, first=True))
 
 
 def _render_optional(_template_name, **context):
@@ -46,23 +91,47 @@ def _render_optional(_template_name, **context):
     return render_template(_template_name, **context)
 
 
+def render(row):
+    """(subject, text, html, attachments) of an outbox row, in its language; raises Gone."""
+    values = json.loads(row.params)
+    build = _CONTEXTS.get(row.template)
+    with force_locale(row.locale):
+        context = build(**values) if build else values
+        subject = str(context.pop("subject", row.subject))
+        attachments = [(name, base64.b64decode(data), mime)
+                       for name, data, mime in json.loads(row.attachments)]
+        attachments += context.pop("attachments", [])
+        text = render_template(f"{row.template}.txt", **context)
+        html = _render_optional(f"{row.template}.html", **context)
+    return subject, text, html, attachments
+
+
 def send(outbox_id):
-    """Send one outbox e-mail unless it was already sent; safe to run twice."""
+    """Render and send one outbox e-mail unless it was already sent; safe to run twice."""
     row = Outbox.get_or_none(Outbox.id == outbox_id)
     if row is None or row.sent_at is not None:
         return False
-    Outbox.update(attempts=Outbox.attempts + 1).where(Outbox.id == row.id).execute()
-    message = EmailMultiAlternatives(row.subject, row.body_text, to=[row.to])
-    if row.body_html:
-        message.attach_alternative(row.body_html, "text/html")
-    for name, data, mime in json.loads(row.attachments):
-        message.attach(name, base64.b64decode(data), mime)
+    # Of two jobs sending the same e-mail at once (its first job, late, and the relay's), the
+    # one that counts the attempt sends it.
+    if not Outbox.update(attempts=Outbox.attempts + 1).where(
+            Outbox.id == row.id, Outbox.sent_at.is_null(), Outbox.attempts == row.attempts).execute():
+        return False
+    try:
+        subject, text, html, attachments = render(row)
+    except Gone:  # e.g. the booking was erased before its e-mail went out: nothing to tell
+        Outbox.delete().where(Outbox.id == row.id).execute()
+        return False
+    message = EmailMultiAlternatives(subject, text, to=[row.to])
+    if html:
+        message.attach_alternative(html, "text/html")
+    for name, data, mime in attachments:
+        message.attach(name, data, mime)
     message.send()
-    # Once sent, the row keeps who and when, not what: bodies hold live links (reset,
-    # verification) and personal data that have no reason to stay in the database.
+    # Once sent, the row keeps who and when, not what: its values hold live codes and links
+    # that have no reason to stay in the database; an erasure's confirmation keeps no address.
     forgotten = {"to": "", "subject": ""} if row.forget_after_send else {}
-    Outbox.update(sent_at=utcnow(), body_text="", body_html="", attachments="[]",
-                  **forgotten).where(Outbox.id == row.id).execute()
+    Outbox.update(sent_at=utcnow(), params="{}", attachments="[]", **forgotten).where(
+        Outbox.id == row.id).execute()
     return True
 
 

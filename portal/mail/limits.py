@@ -51,8 +51,9 @@ def _exempt(email):
     from portal.auth.models import User
     from portal.booking.models import Consultant
     email = (email or "").strip().lower()
-    return (User.select().where((User.email == email) & User.role.in_(("staff", "admin"))).exists()
-            or Consultant.select().where(Consultant.email == email).exists())
+    staff = User.select(User.id).where((User.email == email) & User.role.in_(("staff", "admin")))
+    consultants = Consultant.select(Consultant.id).where(Consultant.email == email)
+    return (staff | consultants).exists()  # one query
 
 
 def allow_mail_to(email, mails=1):
@@ -64,11 +65,8 @@ def allow_mail_to(email, mails=1):
     if _exempt(email):
         return True, None
     key = ratelimit.keyed_hash("mail-to", recipient_key(email))
-    for _mail in range(mails):
-        count = ratelimit.hit(current_app.config["MAIL_LIMIT_PER_RECIPIENT"], "mail-to", key)
-        if not count.allowed:
-            return False, count.retry_at
-    return True, None
+    count = ratelimit.hit(current_app.config["MAIL_LIMIT_PER_RECIPIENT"], "mail-to", key, cost=mails)
+    return (True, None) if count.allowed else (False, count.retry_at)
 
 
 def ensure_mail_allowed(email, mails=1):

@@ -6,11 +6,16 @@ from portal.people.models import Person
 
 
 class Outbox(BaseModel):
+    """One e-mail: to whom, what about, and the values its template is rendered with when sent.
+
+    The values are plain JSON (ids, codes, links); they are emptied once the e-mail is sent.
+    """
     person = ForeignKeyField(Person, null=True, backref="outbox", on_delete="CASCADE")
     to = CharField(max_length=254)
     subject = CharField(max_length=255)
-    body_text = TextField()
-    body_html = TextField(default="")
+    template = CharField(max_length=100)  # templates/<template>.txt (and .html)
+    locale = CharField(max_length=5, default="nb")
+    params = TextField(default="{}")  # JSON: the template's values, see mail.actions.email_context
     attachments = TextField(default="[]")  # JSON: [[filename, base64, mimetype], ...]
     created_at = DateTimeField(default=utcnow, index=True)
     sent_at = DateTimeField(null=True, index=True)

@@ -21,6 +21,7 @@ from flask_babel import lazy_gettext as _l
 from portal import catalog, features, storage
 from portal.audit.actions import record
 from portal.db import any_of, db, oslo_date, utcnow
+from portal.mail.actions import email_context
 from portal.people.contact import contact
 from portal.people.holdings import DELETE, Files, Folder, NoPersonalData, RedisKeys, Rows, Subject
 from portal.people.models import PendingFileDeletion, Person, Tombstone
@@ -408,11 +409,17 @@ def erase_people(person_ids, reason, confirm=False):
         if confirm:
             for person, tombstone in zip(present, tombstones):
                 queue_email(person.email, _l("Your data has been erased"), "people/email/erased",
-                            locale=person.locale, forget_after_send=True, tombstone=tombstone)
+                            locale=person.locale, forget_after_send=True,
+                            tombstone=tombstone.id, erased_at=erased_at.isoformat())
         _append_to_log(tombstones)
         fragments = sorted(everyones_keys)
         db.after_commit(lambda: _after_commit_cleanup(tombstones, everyone, files, fragments))
     return tombstones
+
+
+@email_context("people/email/erased")
+def _erased_context(tombstone, erased_at):
+    return {"tombstone": tombstone, "erased_at": datetime.fromisoformat(erased_at)}
 
 
 def erase_person(person, reason, confirm=True):

@@ -26,7 +26,7 @@ from peewee import IntegrityError
 from portal import catalog
 from portal.audit.actions import record
 from portal.db import any_of, db, oslo_date, oslo_midnight, utcnow
-from portal.mail.actions import queue_email
+from portal.mail.actions import email_context, queue_email
 from portal.people import registry
 from portal.people.contact import contact
 from portal.people.models import Person
@@ -146,6 +146,11 @@ def keep_link(person, deadline):
     return external_url(f"/keep/{token}")
 
 
+@email_context("retention/email/notice")
+def _notice_context(erase_on, days, url):
+    return {"erase_on": date.fromisoformat(erase_on), "days": days, "url": url}
+
+
 def send_notices(today):
     """Tell each person due within the notice period, once per deadline; returns how many."""
     sent = 0
@@ -158,7 +163,7 @@ def send_notices(today):
                 queue_email(person.email, _l("We will delete your data on %(date)s",
                                              date=deadline + timedelta(days=1)),
                             "retention/email/notice", person.locale, person=person,
-                            deadline=deadline, erase_on=deadline + timedelta(days=1),
+                            erase_on=(deadline + timedelta(days=1)).isoformat(),
                             days=days, url=keep_link(person, deadline))
             sent += 1
         except IntegrityError:

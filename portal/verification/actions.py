@@ -13,15 +13,16 @@ from datetime import timedelta
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
-from peewee import IntegrityError
+from peewee import Case
 
 from portal import catalog
 from portal.db import db, utcnow
-from portal.mail.actions import queue_email
+from portal.mail.actions import email_context, queue_email
 from portal.mail.limits import ensure_mail_allowed, recipient_key
 from portal.verification.models import Challenge, CodeQuota
 from portal.web.formats import format_when
 
+CODE_EMAIL = "verification/email/code"
 CODE_MINUTES = 10
 MAX_TRIES = 3
 CODES_PER_HOUR = 5
@@ -95,38 +96,32 @@ def allow_code_to(email, now=None):
     """Count one code to this address, or raise TooManyCodes; atomic under concurrency.
 
     The one place the per-address limit is checked (to be joined with a general per-recipient
-    e-mail limit). Each step is one conditional statement, so parallel requests cannot pass
-    together: the database decides.
+    e-mail limit). One statement counts the first code to an address, one more while its hour
+    lasts and the limit is not reached, or the first of a new hour, so parallel requests cannot
+    pass together: the database decides.
     """
     now = now or utcnow()
     key = address_key(email)
-    fresh = now - WINDOW
-    for _ in range(2):
-        # In the current window and below the limit: one more.
-        if (CodeQuota.update(count=CodeQuota.count + 1)
-                .where(CodeQuota.address_key == key, CodeQuota.window_start > fresh,
-                       CodeQuota.count < CODES_PER_HOUR).execute()):
-            return
-        # The window is over: a new one starts now.
-        if (CodeQuota.update(count=1, window_start=now)
-                .where(CodeQuota.address_key == key, CodeQuota.window_start <= fresh).execute()):
-            return
-        try:
-            with db.atomic():
-                CodeQuota.create(address_key=key, window_start=now, count=1)
-            return
-        except IntegrityError:
-            continue  # another request created it first: count again
-    quota = CodeQuota.get(CodeQuota.address_key == key)
-    raise TooManyCodes(quota.window_start + WINDOW)
+    hour_over = CodeQuota.window_start <= now - WINDOW
+    counted = (CodeQuota.insert(address_key=key, window_start=now, count=1)
+               .on_conflict(conflict_target=[CodeQuota.address_key],
+                            update={CodeQuota.count: Case(None, [(hour_over, 1)], CodeQuota.count + 1),
+                                    CodeQuota.window_start: Case(None, [(hour_over, now)],
+                                                                 CodeQuota.window_start)},
+                            where=hour_over | (CodeQuota.count < CODES_PER_HOUR))
+               .as_rowcount().execute())
+    if not counted:
+        quota = CodeQuota.get(CodeQuota.address_key == key)
+        raise TooManyCodes(quota.window_start + WINDOW)
 
 
-def start(email, purpose, locale="nb", now=None):
+def start(email, purpose, locale="nb", now=None, mails=1):
     """E-mail a new code for `purpose` to `email`; returns the Challenge (never the code).
 
     Raises TooManyCodes or TooManyMails (the per-recipient limit, portal/mail/limits.py, which
-    this code counts toward) before anything is written. The e-mail is queued after commit and
-    holds the code and what it is for, nothing the visitor typed.
+    this code counts toward, with `mails` - 1 more that will follow it, e.g. a booking's
+    confirmation) before anything is written. The e-mail is queued after commit and holds the
+    code and what it is for, nothing the visitor typed.
     """
     if purpose not in PURPOSES:
         raise ValueError(purpose)
@@ -134,47 +129,59 @@ def start(email, purpose, locale="nb", now=None):
     email = email.lower()
     with db.atomic():
         allow_code_to(email, now)
-        ensure_mail_allowed(email)
+        ensure_mail_allowed(email, mails)
         code = f"{secrets.randbelow(10 ** 6):06d}"
         token = secrets.token_urlsafe(32)
         challenge = Challenge.create(
             token=token, email=email, purpose=purpose, code_hash=_code_hash(token, email, purpose, code),
             created_at=now, expires_at=now + timedelta(minutes=CODE_MINUTES))
-        queue_email(email, _l("Your code from ressursbasen.no: %(code)s", code=code),
-                    "verification/email/code", locale, code=code, what=PURPOSES[purpose],
-                    minutes=CODE_MINUTES)
+        queue_email(email, _l("Your code from ressursbasen.no: %(code)s", code=code), CODE_EMAIL,
+                    locale, code=code, purpose=purpose, minutes=CODE_MINUTES)
     return challenge
 
 
-def check(token, code, purpose, now=None):
+@email_context(CODE_EMAIL)
+def code_email_context(code, purpose, minutes):
+    """The code e-mail's words: the code, and what it is for."""
+    return dict(code=code, what=PURPOSES[purpose], minutes=minutes)
+
+
+def check(token, code, purpose, now=None, spend=True, challenge=None):
     """Accept the code of the challenge `token` once, for `purpose`; returns the Challenge.
 
     Raises CodeProblem. Every try is counted (and committed) before the code is compared, so
-    parallel guesses get no more than MAX_TRIES between them.
+    parallel guesses get no more than MAX_TRIES between them. With spend=False a right code is
+    not spent yet: the caller spends it (spend_code) in the transaction of what it proves.
+    `challenge` is the challenge of `token` when the caller has loaded it already.
     """
     now = now or utcnow()
     code = "".join((code or "").split())
-    with db.atomic():
+    if challenge is None:
         challenge = Challenge.get_or_none(Challenge.token == (token or ""))
-        if challenge is None or challenge.purpose != purpose:
-            raise CodeProblem("unknown")
-        counted = (Challenge.update(tries=Challenge.tries + 1)
-                   .where(Challenge.id == challenge.id, Challenge.used_at.is_null(),
-                          Challenge.tries < MAX_TRIES, Challenge.expires_at > now).execute())
+    if challenge is None or challenge.token != token or challenge.purpose != purpose:
+        raise CodeProblem("unknown")
+    counted = (Challenge.update(tries=Challenge.tries + 1)  # one statement: committed at once
+               .where(Challenge.id == challenge.id, Challenge.used_at.is_null(),
+                      Challenge.tries < MAX_TRIES, Challenge.expires_at > now).execute())
     if not counted:
         challenge = Challenge.get_by_id(challenge.id)
         if challenge.used_at is not None:
             raise CodeProblem("used")
         raise CodeProblem("dead" if challenge.tries >= MAX_TRIES else "expired")
-    challenge = Challenge.get_by_id(challenge.id)
     expected = _code_hash(challenge.token, challenge.email, purpose, code)
     if not hmac.compare_digest(expected, challenge.code_hash):
-        left = MAX_TRIES - challenge.tries
+        left = MAX_TRIES - Challenge.get_by_id(challenge.id).tries  # with tries made meanwhile
         raise CodeProblem("wrong", left) if left > 0 else CodeProblem("dead")
-    with db.atomic():
-        used = (Challenge.update(used_at=now)
-                .where(Challenge.id == challenge.id, Challenge.used_at.is_null()).execute())
-    if not used:  # the same right code sent twice at once: one of them wins
-        raise CodeProblem("used")
-    challenge.used_at = now
+    if spend:
+        spend_code(challenge, now)
     return challenge
+
+
+def spend_code(challenge, now=None):
+    """Use up a right code; raises CodeProblem("used") when a request with it came first."""
+    now = now or utcnow()
+    if not (Challenge.update(used_at=now)
+            .where(Challenge.id == challenge.id, Challenge.used_at.is_null()).execute()):
+        raise CodeProblem("used")  # the same right code sent twice at once: one of them wins
+    challenge.used_at = now
+

@@ -13,7 +13,7 @@ from portal.booking.models import Booking, Consultant
 from portal.candidates.models import Profile
 from portal.db import utcnow
 from portal.people.models import Person
-from tests.booking.conftest import book_with_code, booking_form, confirmations
+from tests.booking.conftest import book_with_code, booking_form, code_from, confirmations
 from tests.factories import make_person
 
 
@@ -301,13 +301,48 @@ def test_booking_commits_when_redis_is_down_and_the_email_waits_in_the_outbox(ap
     assert len(confirmations(outbox, "ase@example.no")) == 1
 
 
+def test_no_email_is_rendered_inside_a_booking_transaction(app, client, consultant, free_slot,
+                                                          outbox, monkeypatch):
+    """E-mails and invitations are made after commit: a render that fails cannot undo a booking."""
+    from portal.db import db
+    from portal.mail import actions as mail_actions
+    from portal.mail.models import Outbox as Row
+    real_render = mail_actions.render_template
+    rendered_inside = []
+
+    def watched(*args, **kwargs):
+        rendered_inside.append(db.in_transaction())
+        return real_render(*args, **kwargs)
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("the e-mail template is broken")
+
+    monkeypatch.setattr(mail_actions, "render_template", broken)
+    assert client.post("/book", data=booking_form(free_slot().id)).status_code == 303
+    monkeypatch.setattr(mail_actions, "render_template", watched)
+    code = code_from(outbox, "ase@example.no")  # the code e-mail, rendered when it goes out
+    monkeypatch.setattr(mail_actions, "render_template", broken)
+    assert client.post("/book/code", data={"code": code}).status_code == 302
+    assert Booking.select().where(Booking.status == "booked").count() == 1
+    assert Row.select().where(Row.sent_at.is_null()).count() == 2  # the person's and the consultant's
+
+    monkeypatch.setattr(mail_actions, "render_template", watched)
+    [confirmation] = confirmations(outbox, "ase@example.no")
+    assert "/book/cancel/" in confirmation.body and confirmation.attachments
+    assert len(outbox.to("ingrid@ressursbasen.no")) == 1
+    assert rendered_inside and not any(rendered_inside)
+
+
 def test_code_and_confirmation_email_jobs_are_queued_after_commit(client, consultant, free_slot,
                                                                   queue, outbox):
     from portal.mail.models import Outbox as Row
     client.post("/book", data=booking_form(free_slot().id))
     assert queue.job_ids == [f"email-{Row.get().id}"]  # the code goes out at once
     assert book_with_code(client, outbox, booking_form(free_slot(1).id)).status_code == 302
-    assert queue.job_ids == [f"email-{r.id}" for r in Row.select().order_by(Row.id)]
+    jobs = [queue.fetch_job(job_id) for job_id in queue.job_ids]
+    # Every e-mail in one job; the booking's two (the person's, the consultant's) in the same.
+    assert sorted(i for job in jobs for i in job.args) == [r.id for r in Row.select()]
+    assert [len(job.args) for job in jobs] == [1, 1, 2]
 
 
 def test_messages_next_to_the_fields_in_english(client, consultant, free_slot):

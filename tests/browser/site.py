@@ -16,6 +16,7 @@ from portal.auth import actions as auth_actions
 from portal.auth import second_factor
 from portal.booking import actions as booking_actions
 from portal.booking import availability, schedule
+from portal.booking import links as booking_links
 from portal.booking.models import Booking
 from portal.candidates import actions as candidate_actions
 from portal.candidates.models import (
@@ -138,8 +139,8 @@ def fill(app):
         },
         # Links from e-mails: one of each, valid, so each shows its real page.
         "tokens": {
-            "booking.cancel": booking_actions.link_token(bookings[1], "cancel"),
-            "booking.move": booking_actions.link_token(bookings[1], "move"),
+            "booking.cancel": booking_links.link_token(bookings[1], "cancel"),
+            "booking.move": booking_links.link_token(bookings[1], "move"),
             "auth.accept_invite": candidate_actions.invite_path(invited).rsplit("/", 1)[1],
             "auth.reset_password": auth_actions.issue_token(
                 auth_actions.RESET, staff.email, timedelta(hours=1), user=staff),
