@@ -228,7 +228,7 @@ CATEGORIES = (
               "PendingBooking.expires_at", "CodeQuota.window_start", "CodeQuota.count"),
              ("service_delivery",), UNTIL_PROVEN, False, source="portal"),
     Category("messages", _l("E-mails about you"), RECORD,
-             ("Outbox.to", "Outbox.subject", "Outbox.body_text", "Outbox.body_html",
+             ("Outbox.to", "Outbox.subject", "Outbox.template", "Outbox.params",
               "Outbox.attachments", "Outbox.created_at", "Outbox.sent_at",
               "RetentionNotice.deadline", "RetentionNotice.sent_at"),
              ("service_delivery",), AFTER_SENDING, False, source="portal"),
@@ -297,7 +297,7 @@ NOT_PERSONAL = frozenset({
     "SecondFactor.id", "SecondFactor.user", "SecondFactor.secret",
     "RecoveryCode.id", "RecoveryCode.user", "RecoveryCode.code_hash",
     "Consent.id", "Consent.person",
-    "Outbox.id", "Outbox.person", "Outbox.attempts", "Outbox.forget_after_send",
+    "Outbox.id", "Outbox.person", "Outbox.attempts", "Outbox.forget_after_send", "Outbox.locale",
     "RetentionNotice.id", "RetentionNotice.person",
     # The audit trail: who acted (an id and a role), about whom (an id), and the chain.
     "AuditEvent.id", "AuditEvent.actor_id", "AuditEvent.person_id", "AuditEvent.prev_hash",

@@ -46,7 +46,7 @@ def any_of(column, values):
     thousands of ids or addresses without building (and parsing) thousands of placeholders."""
     values = list(values)
     if isinstance(db.obj, PostgresqlDatabase):
-        return column == fn.ANY(Value(values, unpack=False))
+        return column == fn.ANY(Value(values, converter=list, unpack=False))
     return column.in_(SQL("(SELECT value FROM json_each(?))", [json.dumps(values)]))
 
 

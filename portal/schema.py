@@ -6,7 +6,7 @@ from flask.cli import AppGroup
 from playhouse.migrations import Runner, template
 from playhouse.schema_diff import diff_models
 
-from portal.db import db
+from portal.db import db, is_postgres
 from portal.features import all_models
 
 MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
@@ -18,7 +18,7 @@ def schema_diff(database):
     """What differs between the models and the database; indexes a model declares as
     PostgreSQL's own (`POSTGRES_ONLY_INDEXES`: pg_trgm) are no difference there."""
     diff = diff_models(database, all_models())
-    if not database.__class__.__name__.startswith("Postgres"):
+    if not is_postgres(database):
         return diff
     own = {name for m in all_models() for name in getattr(m, "POSTGRES_ONLY_INDEXES", ())}
     return diff._replace(drop_indexes=[i for i in diff.drop_indexes if i.name not in own])

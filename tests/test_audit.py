@@ -10,12 +10,13 @@ from jobs.audit import seal_audit_trail
 from portal.audit.actions import GENESIS, _digest, check_chain, record, seal, verify_chain
 from portal.audit.models import AuditEvent
 from portal.db import db as database
+from portal.db import is_postgres
 from portal.features import cron_entries
 from tests.factories import make_person, make_user
 
 
 def _postgres():
-    return database.obj.__class__.__name__.startswith("Postgres")
+    return is_postgres(database.obj)
 
 
 def test_an_event_is_written_unsealed_and_sealed_in_id_order(db):

@@ -160,7 +160,7 @@ def test_emails_written_before_the_change_keep_their_text(app, tmp_path):
         "INSERT INTO outbox (\"to\", subject, body_text, body_html, attachments, created_at, "
         "attempts) VALUES ('kari@example.no', 'Hei', 'Hei Kari, her er koden: 123456', '', "
         "'[]', ?, 0)", (now,))
-    assert "0006_outbox_values" in runner.up()
+    assert "0011_outbox_values" in runner.up()
     template, locale, params = database.execute_sql(
         "SELECT template, locale, params FROM outbox").fetchone()
     database.close()

@@ -18,7 +18,7 @@ from flask import has_request_context
 from flask_login import current_user
 
 from portal.audit.models import AuditEvent
-from portal.db import db, utcnow
+from portal.db import db, is_postgres, utcnow
 
 GENESIS = "0" * 64
 SEAL_LOCK = 4242  # the PostgreSQL advisory lock only sealers take
@@ -35,7 +35,7 @@ def _digest(prev_hash, event):
 
 
 def _postgres():
-    return db.obj.__class__.__name__.startswith("Postgres")
+    return is_postgres()
 
 
 def record(action, person=None, actor=None, **details):

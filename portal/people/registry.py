@@ -20,7 +20,7 @@ from flask_babel import lazy_gettext as _l
 
 from portal import catalog, features, storage
 from portal.audit.actions import record
-from portal.db import any_of, db, oslo_date, utcnow
+from portal.db import any_of, db, is_postgres, oslo_date, utcnow
 from portal.mail.actions import email_context
 from portal.people.contact import contact
 from portal.people.holdings import DELETE, Files, Folder, NoPersonalData, RedisKeys, Rows, Subject
@@ -357,7 +357,7 @@ def _after_commit_cleanup(tombstones, subject, files, fragments):
 def _checkpoint():
     """On SQLite, copy the write-ahead log into the file and empty it: with secure_delete on,
     the erased values are then overwritten everywhere SQLite keeps them."""
-    if db.obj.__class__.__name__.startswith("Sqlite"):
+    if not is_postgres():
         db.execute_sql("PRAGMA wal_checkpoint(TRUNCATE)")
 
 
@@ -366,7 +366,7 @@ def _present(person_ids):
     that two erasures at once erase each person once (SQLite takes its write lock up front)."""
     query = (Person.select(Person.id, Person.email, Person.phone, Person.name, Person.locale)
              .where(any_of(Person.id, sorted(person_ids))).order_by(Person.id))
-    if not db.obj.__class__.__name__.startswith("Sqlite"):
+    if is_postgres():
         query = query.for_update()
     return list(query)
 

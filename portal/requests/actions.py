@@ -9,14 +9,14 @@ Staff steps carry the `version` the staff member saw: of two staff acting at onc
 is told that the request changed and nothing of theirs is applied.
 """
 import secrets
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 
 from portal.audit.actions import record
 from portal.db import db, utcnow
-from portal.mail.actions import queue_email
+from portal.mail.actions import Gone, email_context, queue_email
 from portal.people import registry
 from portal.people.models import Person
 from portal.queue import enqueue
@@ -180,12 +180,34 @@ SUBJECTS = {
 }
 
 
-def _tell(request, step, **context):
-    """E-mail one step of a request to the person, in their language (after commit)."""
+SNAPSHOT = ("status", "answer", "extension_reason")  # as they were when the e-mail was written
+
+
+def _tell(request, step, expires_at=None, **context):
+    """E-mail one step of a request to the person, in their language: written now, rendered
+    when it is sent, with the request as it was at this step (the outbox holds plain values)."""
     queue_email(address_of(request), SUBJECTS[step], f"requests/email/{step}",
-                locale=request.locale, person=request.person_id, request=request,
-                kind=KIND_LABELS[request.kind], url=page_url(request),
-                days=deadlines.days_left(request.due_on), **context)
+                locale=request.locale, person=request.person_id, request=request.id,
+                url=page_url(request), days=deadlines.days_left(request.due_on),
+                expires_at=expires_at.isoformat() if expires_at else None,
+                due_on=request.due_on.isoformat(),
+                at_step={name: getattr(request, name) for name in SNAPSHOT}, **context)
+
+
+def _step_context(request, due_on, at_step, expires_at=None, **values):
+    """The context of a request's e-mail, from the values it was written with."""
+    found = PrivacyRequest.get_or_none(PrivacyRequest.id == request)
+    if found is None:
+        raise Gone(request)  # erased before the e-mail went out: nothing left to tell
+    found.due_on = date.fromisoformat(due_on)
+    for name, value in at_step.items():
+        setattr(found, name, value)
+    return {"request": found, "kind": KIND_LABELS[found.kind],
+            "expires_at": datetime.fromisoformat(expires_at) if expires_at else None, **values}
+
+
+for _step_name in SUBJECTS:
+    email_context(f"requests/email/{_step_name}")(_step_context)
 
 
 # --- Asking ------------------------------------------------------------------------------------

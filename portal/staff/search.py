@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from flask_babel import lazy_gettext as _l
 from peewee import SQL, NodeList, Tuple
 
-from portal.db import db
+from portal.db import db, is_postgres
 from portal.people.models import Person, name_key
 
 MAX_QUERY = 100    # characters: longer than any name, address or number we hold
@@ -62,7 +62,7 @@ class Query:
 
 
 def _on_postgres():
-    return db.obj.__class__.__name__.startswith("Postgres")
+    return is_postgres()
 
 
 def parse(text):

@@ -314,7 +314,7 @@ def test_a_restored_backup_is_erased_again_but_a_person_who_came_back_is_not(app
     registry.erase_person(person, "request 1", confirm=False)
     restored = Person.create(name=NAME, email=EMAIL, phone=PHONE, created_at=created)
     cand.JobNote.create(person=restored, job="Fra backup", text="x", created_at=created)
-    Outbox.create(to=EMAIL, subject="old", body_text="x", created_at=created)
+    Outbox.create(to=EMAIL, subject="old", template="auth/email/reset", created_at=created)
     Tombstone.delete().execute()  # the backup predates the tombstone too
 
     result = runner.invoke(args=["people", "replay-erasures"])

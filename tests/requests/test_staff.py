@@ -81,7 +81,7 @@ def test_a_denial_needs_a_reason_which_the_person_sees(app, client, login_as, ou
     person_client = app.test_client()
     user = make_user("candidate", person=denied.person)
     with person_client.session_transaction() as session:
-        session["sid"], session["_user_id"] = start_session(user), str(user.id)
+        session["sid"], session["_user_id"] = start_session(user, second_factor=True), str(user.id)
     page = person_client.get(f"/account/requests/{denied.id}").get_data(as_text=True)
     assert "Avslått" in page and "Vi trenger ikke svare på dette." in page
 
@@ -142,7 +142,7 @@ def test_two_staff_acting_at_the_same_moment_one_wins(app, login_as, outbox):
         c = app.test_client()
         user = make_user("staff")
         with c.session_transaction() as session:
-            session["sid"], session["_user_id"] = start_session(user), str(user.id)
+            session["sid"], session["_user_id"] = start_session(user, second_factor=True), str(user.id)
         clients.append(c)
     barrier = threading.Barrier(2, timeout=10)
     answers = [None, None]

@@ -157,7 +157,7 @@ def test_what_is_contact_and_what_is_not(app, client, db):
     from portal.candidates.actions import SECTIONS, delete_row
     delete_row(person, next(s for s in SECTIONS.values() if s.model is JobNote), note)
     from portal.mail.actions import queue_email
-    queue_email(person.email, "Hei", "people/email/erased", tombstone=Tombstone(id=1, erased_at=long_ago))
+    queue_email(person.email, "Hei", "people/email/erased", tombstone=1, erased_at=long_ago.isoformat())
     assert _contact(person) == long_ago  # none of that is contact
 
     client.post("/login", data={"email": user.email, "password": PASSWORD})
@@ -187,8 +187,8 @@ def test_short_lived_rows_go_at_their_own_pace(app, db, outbox):
     waiting = codes.start("b@example.no", "booking", now=now)
     user = make_user("staff")
     issue_token(RESET, user.email, timedelta(hours=1), user=user)
-    sent = Outbox.create(to="x@example.no", subject="s", body_text="", sent_at=now - timedelta(days=31))
-    Outbox.create(to="y@example.no", subject="s", body_text="", sent_at=now - timedelta(days=29))
+    sent = Outbox.create(to="x@example.no", subject="s", template="t", sent_at=now - timedelta(days=31))
+    Outbox.create(to="y@example.no", subject="s", template="t", sent_at=now - timedelta(days=29))
     minute = actions.sweep(pace="minute", now=now)
     counts = json.loads(minute.counts)
     assert counts.get("until_proven:Challenge") == 1

@@ -5,6 +5,7 @@ import re
 
 import pytest
 
+from portal.db import is_postgres
 from portal.people.models import Person
 from portal.people.registry import rectify
 from portal.staff import search
@@ -14,7 +15,7 @@ HTMX = {"HX-Request": "true"}
 
 
 def _on_postgres(db):
-    return db.obj.__class__.__name__.startswith("Postgres")
+    return is_postgres()
 
 
 def _names(page):
