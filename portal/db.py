@@ -39,7 +39,9 @@ def any_of(column, values):
     thousands of ids or addresses without building (and parsing) thousands of placeholders."""
     values = list(values)
     if isinstance(db.obj, PostgresqlDatabase):
-        return column == fn.ANY(Value(values, unpack=False))
+        # converter=False: the column's own conversion would turn the list into one string
+        # (CharField: "['a@example.no']"), which PostgreSQL refuses as an array.
+        return column == fn.ANY(Value(values, converter=False, unpack=False))
     return column.in_(SQL("(SELECT value FROM json_each(?))", [json.dumps(values)]))
 
 

@@ -446,6 +446,19 @@ def test_erase_people_is_set_based_and_leaves_the_others(app, db):
     assert registry.erase_people([p.id for p in doomed], "again") == []  # nobody left to erase
 
 
+def test_set_based_erasure_finds_rows_by_address_and_number_on_every_database(db):
+    """any_of() with text values (addresses, numbers), not only ids: on PostgreSQL a column's
+    own conversion once turned the list into one string and every erasure failed."""
+    from portal.db import any_of
+    other = Person.create(name="Kandidat", email="kandidat@example.no")
+    cand.Reference.create(person=other, name="Ref", email="ref.a@example.no", phone="+4790000003")
+    assert cand.Reference.select().where(any_of(cand.Reference.email, ["ref.a@example.no"])).count() == 1
+    assert cand.Reference.select().where(any_of(cand.Reference.phone, ["+4790000003"])).count() == 1
+    person = Person.create(name="Ref", email="ref.a@example.no")
+    registry.erase_person(person, "request 1", confirm=False)
+    assert list(other.references) == []  # the reference naming them went with them
+
+
 def test_two_erasures_at_once_erase_each_person_once(app, db):
     import threading
 
