@@ -237,15 +237,17 @@ class KeepLinkProblem(ValueError):
 def person_of_keep_link(token):
     """The person a genuine keep link names, and the deadline it was sent for."""
     try:
-        data = keep_serializer().loads(
+        data, issued = keep_serializer().loads(
             token, max_age=int(timedelta(days=current_app.config["RETENTION_NOTICE_DAYS"]
-                                         + 30).total_seconds()))
+                                         + 30).total_seconds()), return_timestamp=True)
         person = Person.get_or_none(Person.id == int(data["p"]))
         deadline = date.fromisoformat(data["d"])
     except (BadSignature, KeyError, TypeError, ValueError):
         raise KeepLinkProblem(_l("This link is not valid. Use the link in our latest e-mail, or "
                                  "log in: that keeps your data too."))
-    if person is None:
+    # A person created after the link was sent is someone else: SQLite gives the id of an
+    # erased person (the last row) to the next one.
+    if person is None or person.created_at.replace(microsecond=0) > issued.replace(tzinfo=None):
         raise KeepLinkProblem(_l("We no longer hold data under this link."))
     return person, deadline
 

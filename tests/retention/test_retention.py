@@ -140,6 +140,23 @@ def test_a_tampered_keep_link_is_refused_and_changes_nothing(client, db, lang, m
     assert Person.get_by_id(person.id).last_contact_at == before
 
 
+def test_a_keep_link_never_keeps_someone_who_got_the_same_id_later(app, client, db):
+    """SQLite gives the id of the last row deleted to the next row: an erased person's keep
+    link must not start the clock of whoever is created with that id afterwards."""
+    import time_machine
+    with time_machine.travel(datetime.now(UTC) - timedelta(days=2), tick=False):
+        person = make_person()
+        path = actions.keep_link(person, date(2030, 1, 1)).split("portal.test", 1)[1]
+    registry.erase_person(person, "retention: after_last_contact", confirm=False)
+    newcomer = make_person(id=person.id, last_contact_at=contact_at(date(2025, 1, 1)))
+    for method in (client.get, client.post):
+        answer = method(path, follow_redirects=True)
+        assert answer.status_code == 404
+        assert "Vi har ikke lenger opplysninger" in answer.get_data(as_text=True)
+    assert _contact(newcomer) == contact_at(date(2025, 1, 1))
+    assert AuditEvent.select().where(AuditEvent.action == "retention.kept").count() == 0
+
+
 # -- What counts as contact ---------------------------------------------------------------------
 
 def _contact(person):
