@@ -38,6 +38,13 @@ def queue_email(to, subject, template, locale="nb", person=None, attachments=(),
     return row
 
 
+def link_to_person(address, person):
+    """Records of e-mails sent to an address before anyone was linked to them (codes, links)
+    go with this person from now on: after the address changes, erasure finds them by the
+    person, not by an address that is no longer theirs."""
+    Outbox.update(person=person).where((Outbox.to == address) & Outbox.person.is_null()).execute()
+
+
 def _render_optional(_template_name, **context):
     try:
         current_app.jinja_env.get_template(_template_name)

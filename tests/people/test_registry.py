@@ -270,6 +270,24 @@ def test_erasure_leaves_nothing_but_the_tombstone_and_the_log(app, client, full_
     assert Person.select().count() == 1
 
 
+def test_erasure_finds_the_mails_to_an_address_given_up_for_a_new_one(app, db):
+    """Mails to an address before anyone was linked (a reset, a code) and the notice that it
+    changed are found by the person once the address is no longer theirs."""
+    from datetime import timedelta
+
+    from portal.auth import actions as auth
+    person = Person.create(name=NAME, email="gammel.adresse@example.no")
+    user = User.create(email=person.email, password_hash="x", role="candidate", person=person)
+    with app.test_request_context():
+        auth.request_password_reset(person.email, "nb")
+        token = auth.issue_token(auth.CHANGE_EMAIL, EMAIL, timedelta(hours=1), user=user)
+        auth.confirm_email_change(token, "nb")
+    _deliver()
+    assert Outbox.select().where(Outbox.to == "gammel.adresse@example.no").count() == 2
+    registry.erase_person(Person.get_by_id(person.id), "request 1", confirm=False)
+    assert _found_in_database(["gammel.adresse", EMAIL, NAME]) == []
+
+
 def test_erasing_twice_is_refused_and_changes_nothing(full_person):
     person, _, _ = full_person
     tombstone = registry.erase_person(person, "request 1")
