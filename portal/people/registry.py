@@ -265,16 +265,23 @@ def _email_hash(email):
     return keyed_hash(ERASURE_HASH, (email or "").strip().lower())
 
 
+def _person_hash(person):
+    """A keyed name of one Person row (its id and when it was made): a restored backup may
+    hold them under an address they changed before the erasure."""
+    return keyed_hash(ERASURE_HASH, f"person {person.id} {person.created_at.isoformat()}")
+
+
 def erasure_log_path():
     return current_app.config["ERASURE_LOG_PATH"]
 
 
-def _append_to_log(tombstones):
-    """Append tombstones to the erasure log outside the database, flushed to disk before the
-    erasure commits: a restored database cannot roll it back."""
+def _append_to_log(tombstones, people):
+    """Append tombstones (of these people) to the erasure log outside the database, flushed to
+    disk before the erasure commits: a restored database cannot roll it back."""
     lines = b"".join(json.dumps({
         "tombstone": t.id, "at": t.erased_at.isoformat(), "reason": t.reason,
-        "email_hash": t.email_hash}).encode() + b"\n" for t in tombstones)
+        "email_hash": t.email_hash, "person_hash": _person_hash(p)}).encode() + b"\n"
+        for t, p in zip(tombstones, people))
     path = erasure_log_path()
     private_dir(os.path.dirname(path) or ".")
     with open_private(path, append=True) as f:
@@ -363,7 +370,8 @@ def _checkpoint():
 def _present(person_ids):
     """The people of these ids still here, locked until the transaction ends on PostgreSQL, so
     that two erasures at once erase each person once (SQLite takes its write lock up front)."""
-    query = (Person.select(Person.id, Person.email, Person.phone, Person.name, Person.locale)
+    query = (Person.select(Person.id, Person.email, Person.phone, Person.name, Person.locale,
+                           Person.created_at)
              .where(any_of(Person.id, sorted(person_ids))).order_by(Person.id))
     if not db.obj.__class__.__name__.startswith("Sqlite"):
         query = query.for_update()
@@ -409,7 +417,7 @@ def erase_people(person_ids, reason, confirm=False):
             for person, tombstone in zip(present, tombstones):
                 queue_email(person.email, _l("Your data has been erased"), "people/email/erased",
                             locale=person.locale, forget_after_send=True, tombstone=tombstone)
-        _append_to_log(tombstones)
+        _append_to_log(tombstones, present)
         fragments = sorted(everyones_keys)
         db.after_commit(lambda: _after_commit_cleanup(tombstones, everyone, files, fragments))
     return tombstones
@@ -452,41 +460,86 @@ def read_erasure_log():
 
 def replay_erasures():
     """After a database restore: erase again, from the erasure log, data created before each
-    erasure; people who came back afterwards are left alone. Returns (people, rows) erased."""
-    people = rows = 0
-    for entry in read_erasure_log():
+    erasure; people who came back afterwards are left alone. Returns (people, rows) erased.
+
+    Each row is hashed once, whatever the length of the log. A person is known by their
+    address or by the keyed name of their row (which holds when they changed the address
+    after the backup was taken); rows found only by an address (links, codes, e-mails) by
+    the address.
+    """
+    entries = read_erasure_log()
+    _restore_tombstones(entries)
+    erasures = {}  # keyed hash -> [(time, tombstone id)] of the erasures it names
+    for entry in entries:
         at = datetime.fromisoformat(entry["at"])
-        if not Tombstone.select().where(Tombstone.id == entry["tombstone"]).exists():
-            Tombstone.insert(id=entry["tombstone"], erased_at=at, reason=entry["reason"],
-                             email_hash=entry["email_hash"]).execute()
-        for person in Person.select().where(Person.created_at < at):
-            if _email_hash(person.email) == entry["email_hash"]:
-                with db.atomic():
-                    files, counts = _delete_rows(subject_of(person), created_before=at)
-                    _queue_file_removal(files)
-                    record("person.erased", person=person.id, tombstone=entry["tombstone"],
-                           reason=f"replay of erasure {entry['tombstone']}",
-                           rows=sum(counts.values()), files=len(files))
-                    db.after_commit(lambda f=files: _remove_files(f))
-                people += 1
-                rows += sum(counts.values())
-        rows += _replay_by_address(entry, at)
+        for key in {entry["email_hash"], entry.get("person_hash")} - {None}:
+            erasures.setdefault(key, []).append((at, entry["tombstone"]))
+    people = rows = 0
+    for person, (at, tombstone) in _erased_again(erasures):
+        with db.atomic():
+            files, counts = _delete_rows(subject_of(person), created_before=at)
+            _queue_file_removal(files)
+            record("person.erased", person=person.id, tombstone=tombstone,
+                   reason=f"replay of erasure {tombstone}",
+                   rows=sum(counts.values()), files=len(files))
+            db.after_commit(lambda f=files: _remove_files(f))
+        people += 1
+        rows += sum(counts.values())
+    by_address = {}
+    for entry in entries:
+        by_address.setdefault(entry["email_hash"], []).append(datetime.fromisoformat(entry["at"]))
+    rows += _replay_by_address(by_address)
     _checkpoint()
     return people, rows
 
 
-def _replay_by_address(entry, at):
-    """Rows found only by an address (links, codes, e-mails) of an erased person."""
+def _restore_tombstones(entries):
+    """The tombstones of logged erasures that the database lacks, under their own id where it
+    is free (an erasure made after the restore may have taken it)."""
+    known = {(t.email_hash, t.erased_at) for t in Tombstone.select(Tombstone.email_hash,
+                                                                    Tombstone.erased_at)}
+    taken = {t.id for t in Tombstone.select(Tombstone.id)}
+    for entry in entries:
+        at = datetime.fromisoformat(entry["at"])
+        if (entry["email_hash"], at) in known:
+            continue
+        row = {"erased_at": at, "reason": entry["reason"], "email_hash": entry["email_hash"]}
+        if entry["tombstone"] not in taken:
+            row["id"] = entry["tombstone"]
+        taken.add(Tombstone.insert(**row).execute())
+        known.add((entry["email_hash"], at))
+    if not db.obj.__class__.__name__.startswith("Sqlite") and taken:
+        # Ids given by hand do not move PostgreSQL's sequence: the next erasure would take one.
+        db.execute_sql("SELECT setval(pg_get_serial_sequence('tombstone', 'id'), "
+                       "(SELECT MAX(id) FROM tombstone))")
+
+
+def _erased_again(erasures):
+    """[(Person, (time, tombstone id))]: each person a logged erasure names who was created
+    before it, with the latest such erasure."""
+    found = []
+    for person in Person.select().order_by(Person.id):
+        named = [e for key in {_person_hash(person), _email_hash(person.email)}
+                 for e in erasures.get(key, ()) if person.created_at < e[0]]
+        if named:
+            found.append((person, max(named)))
+    return found
+
+
+def _replay_by_address(erasures):
+    """Rows found only by an address (links, codes, e-mails) of an erased person, made before
+    an erasure of that address; `erasures` maps an address's keyed hash to erasure times."""
     deleted = 0
     for holding in row_holdings():
         if not holding.email or holding.erase is not DELETE:
             continue
         model, column = holding.model, getattr(holding.model, holding.email)
-        matched = [r.id for r in model.select(model.id, column).where(
-            getattr(model, holding.created) < at)
-                   if _email_hash(getattr(r, holding.email)) == entry["email_hash"]]
-        if matched:
-            deleted += model.delete().where(model.id.in_(matched)).execute()
+        created = getattr(model, holding.created)
+        matched = [r.id for r in model.select(model.id, column, created)
+                   if any(getattr(r, holding.created) < at
+                          for at in erasures.get(_email_hash(getattr(r, holding.email)), ()))]
+        for start in range(0, len(matched), 500):
+            deleted += model.delete().where(model.id.in_(matched[start:start + 500])).execute()
     return deleted
 
 

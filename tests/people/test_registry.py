@@ -347,6 +347,76 @@ def test_a_restored_backup_is_erased_again_but_a_person_who_came_back_is_not(app
     assert Person.get_or_none(Person.id == came_back.id) is not None
 
 
+def _restore_tombstones_from_before(db):
+    """A backup taken before every erasure: no tombstones, and the id sequence where it was."""
+    Tombstone.delete().execute()
+    if not db.obj.__class__.__name__.startswith("Sqlite"):
+        db.execute_sql("ALTER SEQUENCE tombstone_id_seq RESTART WITH 1")
+
+
+def test_replay_erases_a_person_whose_address_changed_after_the_backup(app, db):
+    person = Person.create(name=NAME, email="backup.adresse@example.no", phone=PHONE)
+    created = person.created_at
+    cand.JobNote.create(person=person, job="x", text="y", created_at=created)
+    Person.update(email=EMAIL).where(Person.id == person.id).execute()  # changed, then erased
+    registry.erase_person(Person.get_by_id(person.id), "request 1", confirm=False)
+    restored = Person.create(id=person.id, name=NAME, email="backup.adresse@example.no",
+                             phone=PHONE, created_at=created)
+    cand.JobNote.create(person=restored, job="x", text="y", created_at=created)
+    _restore_tombstones_from_before(db)
+
+    assert registry.replay_erasures()[0] == 1
+    assert Person.get_or_none(Person.id == person.id) is None
+    assert cand.JobNote.select().count() == 0
+
+
+def test_replay_keeps_every_tombstone_when_erasures_came_between_restore_and_replay(app, db):
+    from tests.factories import make_person
+    first = make_person()
+    registry.erase_person(first, "request 1", confirm=False)
+    _restore_tombstones_from_before(db)
+    second = make_person()  # erased after the restore, before anyone replayed: the same id
+    registry.erase_person(second, "request 2", confirm=False)
+
+    registry.replay_erasures()
+    registry.replay_erasures()  # twice is harmless
+    assert [t.reason for t in registry.was_erased(first.email)] == ["request 1"]
+    assert [t.reason for t in registry.was_erased(second.email)] == ["request 2"]
+    third = make_person()
+    assert registry.erase_person(third, "request 3", confirm=False)  # new ids are still free
+    assert Tombstone.select().count() == 3
+
+
+def test_erasures_go_on_after_a_replay_gave_tombstones_back_their_ids(app, db):
+    from tests.factories import make_person
+    first = make_person()
+    tombstone = registry.erase_person(first, "request 1", confirm=False)
+    _restore_tombstones_from_before(db)
+    registry.replay_erasures()
+    assert [t.id for t in registry.was_erased(first.email)] == [tombstone.id]
+    second = make_person()
+    assert registry.erase_person(second, "request 2", confirm=False).id != tombstone.id
+
+
+def test_replay_hashes_each_row_once_however_long_the_log(app, db, monkeypatch):
+    """A replay after a year of nightly sweeps: the log x the people would never end."""
+    from tests.factories import make_person
+    for n in range(30):
+        registry.erase_person(make_person(), f"request {n}", confirm=False)
+    for _ in range(5):
+        make_person()
+    calls = []
+    real = registry.keyed_hash
+    monkeypatch.setattr(registry, "keyed_hash", lambda *a: calls.append(a) or real(*a))
+    registry.replay_erasures()
+    short = len(calls)
+    for n in range(30, 90):
+        registry.erase_person(make_person(), f"request {n}", confirm=False)
+    calls.clear()
+    registry.replay_erasures()
+    assert len(calls) == short
+
+
 def test_the_erasure_log_is_written_outside_the_database(app, full_person):
     person, _, _ = full_person
     tombstone = registry.erase_person(person, "request 1", confirm=False)
