@@ -20,7 +20,7 @@ from flask_babel import lazy_gettext as _l
 
 from portal import catalog, features, storage
 from portal.audit.actions import record
-from portal.db import any_of, db, oslo_date, utcnow
+from portal.db import any_of, checkpoint, db, oslo_date, utcnow
 from portal.people.contact import contact
 from portal.people.holdings import DELETE, Files, Folder, NoPersonalData, RedisKeys, Rows, Subject
 from portal.people.models import PendingFileDeletion, Person, Tombstone
@@ -357,14 +357,7 @@ def _after_commit_cleanup(tombstones, subject, files, fragments):
     if fragments and _forget(fragments):
         Tombstone.update(redis_pending="").where(
             Tombstone.id.in_([t.id for t in tombstones])).execute()
-    _checkpoint()
-
-
-def _checkpoint():
-    """On SQLite, copy the write-ahead log into the file and empty it: with secure_delete on,
-    the erased values are then overwritten everywhere SQLite keeps them."""
-    if db.obj.__class__.__name__.startswith("Sqlite"):
-        db.execute_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+    checkpoint()
 
 
 def _present(person_ids):
@@ -489,7 +482,7 @@ def replay_erasures():
     for entry in entries:
         by_address.setdefault(entry["email_hash"], []).append(datetime.fromisoformat(entry["at"]))
     rows += _replay_by_address(by_address)
-    _checkpoint()
+    checkpoint()
     return people, rows
 
 
