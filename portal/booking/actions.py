@@ -404,12 +404,14 @@ def queue_section():
 
 
 def mark(booking, status, actor=None):
-    """Mark a booked meeting attended or no-show; attended opens the candidate stage."""
+    """Mark a booked meeting attended or no-show once it has started; attended opens the
+    candidate stage and is contact (a meeting held), so staff cannot make it up beforehand."""
     if status not in ("attended", "no_show"):
         raise ValueError(status)
     with db.atomic():
         changed = (Booking.update(status=status, updated_at=utcnow())
-                   .where(Booking.id == booking.id, Booking.status == "booked").execute())
+                   .where(Booking.id == booking.id, Booking.status == "booked",
+                          Booking.starts_at <= utcnow()).execute())
         if not changed:
             return False
         record(f"booking.{status}", person=booking.person, actor=actor, booking=booking.id)

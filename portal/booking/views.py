@@ -416,6 +416,8 @@ def _mark(booking_id, status):
     booking = get_object_or_404(Booking, Booking.id == booking_id)
     if EmptyForm().validate_on_submit() and actions.mark(booking, status):
         flash(_("Marked as attended.") if status == "attended" else _("Marked as no-show."), "info")
+    elif not booking.has_started:
+        flash(_("The meeting has not started yet, so it cannot be marked."), "error")
     else:
         flash(_("That booking was already marked or cancelled."), "error")
     return redirect(url_for("staff.queue"))

@@ -6,16 +6,21 @@ import pytest
 from portal.audit.models import AuditEvent
 from portal.booking import actions, demo, schedule
 from portal.booking.models import AvailabilityException, Booking, Consultant, WeeklyHours
+from portal.db import utcnow
 from portal.people.models import Person
 
 
 @pytest.fixture
 def booked(app, consultant, free_slot):
-    """A booking made through the public form."""
+    """A booking made through the public form, whose meeting has just begun: staff can mark it."""
     slot = free_slot()
-    return actions.book(slot.id, "interview", "video", dict(
+    booking = actions.book(slot.id, "interview", "video", dict(
         name="Ola Nordmann", street="Storgata 1", postal_code="0155", place="Oslo",
         country="NO", email="ola@example.no", phone="+4741234567"), "nb")
+    begun = utcnow() - timedelta(minutes=5)
+    Booking.update(starts_at=begun, ends_at=begun + timedelta(minutes=45)).where(
+        Booking.id == booking.id).execute()
+    return Booking.get_by_id(booking.id)
 
 
 def test_queue_lists_upcoming_bookings(client, login_as, booked):

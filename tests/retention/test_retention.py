@@ -181,6 +181,49 @@ def test_what_is_contact_and_what_is_not(app, client, db):
     assert _contact(person) > long_ago  # logging in is
 
 
+def test_a_meeting_marked_held_before_it_starts_is_refused_and_no_contact(app, client, db, login_as):
+    """Staff work is never contact: "You met one of our consultants" only once the meeting
+    has started (a click in the queue days before is refused and changes nothing)."""
+    import time_machine
+
+    from portal.booking import actions as booking
+    from portal.booking.models import Booking
+    from tests.booking.conftest import booking_form
+    slot = _free_slot()
+    made = booking.book(slot.id, "conversation", "office", {
+        k: v for k, v in booking_form(slot.id).items()
+        if k in ("name", "street", "postal_code", "place", "country", "email", "phone")}, "nb")
+    long_ago = contact_at(date(2025, 1, 1))
+    Person.update(last_contact_at=long_ago).where(Person.id == made.person_id).execute()
+    login_as("staff")
+    assert f"/staff/bookings/{made.id}/attended" not in client.get("/staff/queue").get_data(as_text=True)
+    for action in ("attended", "no-show"):
+        client.post(f"/staff/bookings/{made.id}/{action}")
+        page = client.get("/staff/queue").get_data(as_text=True)
+        assert "Møtet har ikke begynt ennå" in page
+    assert Booking.get_by_id(made.id).status == "booked"
+    assert _contact(Person.get_by_id(made.person_id)) == long_ago
+    assert Person.get_by_id(made.person_id).stage == catalog.BOOKING
+
+    with time_machine.travel(made.starts_at.replace(tzinfo=UTC) + timedelta(minutes=5)):
+        login_as("staff")  # the next day: a new session
+        client.post(f"/staff/bookings/{made.id}/attended")
+    assert Booking.get_by_id(made.id).status == "attended"
+    assert _contact(Person.get_by_id(made.person_id)) > long_ago
+
+
+def _free_slot():
+    from datetime import time
+
+    from portal.booking import availability, schedule
+    from portal.booking.models import Consultant
+    consultant = Consultant.create(name="Ingrid Bakke", email="ingrid@ressursbasen.no")
+    for weekday in range(7):
+        availability.add_weekly_hours(consultant, weekday, time(8), time(16))
+    days = [schedule.oslo_today() + timedelta(days=d) for d in range(1, 8)]
+    return schedule.free_slots(days)[0]
+
+
 def test_only_the_contact_module_moves_the_clock():
     """Every other module goes through portal/people/contact.py, where contact is declared."""
     root = os.path.join(os.path.dirname(__file__), "..", "..", "portal")
