@@ -261,9 +261,20 @@ def keep(token):
     return person, registry.deletion_date(Person.get_by_id(person.id))
 
 
-def parse_day(value):
-    """A date from the command line; ValueError with a clear message otherwise."""
+EARLIEST, LATEST = date(2000, 1, 1), date(2999, 12, 31)  # dates the rules can be computed for
+
+
+def parse_day(value, latest=None):
+    """A date from the command line, at most `latest`; ValueError with a clear message
+    otherwise."""
     try:
-        return datetime.strptime(value, "%Y-%m-%d").date()
+        day = datetime.strptime(value, "%Y-%m-%d").date()
     except (TypeError, ValueError):
         raise ValueError(f"not a date: {value!r} (write it as YYYY-MM-DD, e.g. 2026-12-31)")
+    if not EARLIEST <= day <= LATEST:
+        raise ValueError(f"{day} is out of range: give a date from {EARLIEST} to {LATEST}")
+    if latest is not None and day > latest:
+        raise ValueError(f"{day} is after today ({latest}): a run as of a later date would erase "
+                         f"people whose time has not come (see it with `retention preview --on "
+                         f"{day}`)")
+    return day

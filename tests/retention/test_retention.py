@@ -271,6 +271,22 @@ def test_dates_on_the_command_line_are_checked(runner, db):
     assert ok.exit_code == 0 and "erased:Person" in ok.output
 
 
+def test_a_run_as_of_a_later_date_or_an_impossible_one_is_refused(runner, db):
+    """A year mistyped on the command line (2062 for 2026) would erase everyone not yet due."""
+    kept = person_last_seen(actions.today_in_oslo() - timedelta(days=10))
+    later = (actions.today_in_oslo() + timedelta(days=3 * 366 + 30)).isoformat()
+    for args in (["retention", "run", "--today", later],
+                 ["retention", "run", "--today", "0001-01-02"],
+                 ["retention", "preview", "--on", "0001-01-01"],
+                 ["retention", "preview", "--on", "9999-12-31"]):
+        result = runner.invoke(args=args)
+        assert result.exit_code == 2 and "Error: Invalid value" in result.output, (args, result.output)
+    assert "retention preview --on" in runner.invoke(args=["retention", "run", "--today", later]).output
+    assert Person.get_or_none(Person.id == kept.id) is not None
+    assert RetentionRun.select().count() == 0
+    assert runner.invoke(args=["retention", "preview", "--on", later]).exit_code == 0
+
+
 def test_a_broken_rule_is_reported_and_the_rest_runs(db, monkeypatch):
     from dataclasses import replace
 
