@@ -360,30 +360,34 @@ def _after_commit_cleanup(tombstones, subject, files, fragments):
     checkpoint()
 
 
-def _present(person_ids):
-    """The people of these ids still here, locked until the transaction ends on PostgreSQL, so
-    that two erasures at once erase each person once (SQLite takes its write lock up front)."""
+def _present(person_ids, only=None):
+    """The people of these ids still here (and still matching `only`), locked until the
+    transaction ends on PostgreSQL, so that two erasures at once erase each person once and
+    contact made meanwhile is seen (SQLite takes its write lock up front)."""
     query = (Person.select(Person.id, Person.email, Person.phone, Person.name, Person.locale,
                            Person.created_at)
              .where(any_of(Person.id, sorted(person_ids))).order_by(Person.id))
+    if only is not None:
+        query = query.where(only)
     if not db.obj.__class__.__name__.startswith("Sqlite"):
         query = query.for_update()
     return list(query)
 
 
-def erase_people(person_ids, reason, confirm=False):
+def erase_people(person_ids, reason, confirm=False, only=None):
     """Erase many people at once, set-based, in one transaction; returns their Tombstones.
 
     Every holding loses the rows of all of them in a few statements; kept holdings (the audit
     trail) stay, for their reason and until their date. People already gone (erased by a run
-    at the same moment) are skipped. Files go after commit; Redis keys too, or, when Redis is
+    at the same moment) are skipped, and so are those no longer matching `only` (a condition on
+    Person checked under the lock: still due). Files go after commit; Redis keys too, or, when Redis is
     down, each tombstone keeps the keyed names of its person's keys until `finish_erasures`
     removes them. With `confirm`, each person gets a confirmation, the last e-mail, whose
     record loses the address once sent.
     """
     from portal.mail.actions import queue_email  # mail's models point at people's
     with db.atomic():
-        present = _present(person_ids)
+        present = _present(person_ids, only)
         if not present:
             return []
         subjects = subjects_of(present)

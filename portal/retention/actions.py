@@ -74,15 +74,18 @@ def _subject_cutoff(holding, today):
     return oslo_midnight(catalog.first_start_kept(holding.expires.rule, today))
 
 
+def _still_due(holding, today):
+    return getattr(holding.model, holding.expires.clock) < _subject_cutoff(holding, today)
+
+
 def due_people(today, after=0, limit=None):
     """Ids of people whose data is due for erasure on `today` (Oslo date), in id order, from
     `after` on: a run pages through them rather than holding them all."""
     ids = []
     for holding in expiring(subject=True):
         model = holding.model
-        query = (model.select(model.id).where(
-            (getattr(model, holding.expires.clock) < _subject_cutoff(holding, today))
-            & (model.id > after)).order_by(model.id))
+        query = (model.select(model.id).where(_still_due(holding, today) & (model.id > after))
+                 .order_by(model.id))
         ids += [r.id for r in (query.limit(limit) if limit else query)]
     return ids
 
@@ -127,10 +130,12 @@ def erase_due_people(today, errors):
     """Erase everyone due on `today` in batches; returns how many were erased."""
     erased, batch, after, number = 0, current_app.config["RETENTION_BATCH"], 0, 0
     reason = f"retention: {catalog.AFTER_LAST_CONTACT.key}"
+    # Checked again under the erasure's lock: contact made since (a login) keeps them.
+    only = next((_still_due(h, today) for h in expiring(subject=True) if h.model is Person), None)
     while ids := due_people(today, after=after, limit=batch):
         number += 1
         try:
-            erased += len(registry.erase_people(ids, reason))
+            erased += len(registry.erase_people(ids, reason, only=only))
         except Exception as exc:  # noqa: BLE001 - reported in the run; the next batch goes on
             errors.append(f"erasure batch {number}: {type(exc).__name__}")
         after = ids[-1]

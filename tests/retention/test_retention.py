@@ -163,6 +163,25 @@ def _contact(person):
     return Person.get_by_id(person.id).last_contact_at
 
 
+def test_contact_between_finding_someone_due_and_erasing_them_keeps_them(app, db, monkeypatch):
+    """A login (or a keep link) arriving while a batch is being erased: what was due is
+    checked again where the erasure locks the people."""
+    from portal.people.contact import contact
+    today = date(2027, 6, 1)
+    due = [person_last_seen(date(2024, 1, 1)) for _ in range(3)]
+    found = actions.due_people
+
+    def then_a_login(*args, **kwargs):
+        ids = found(*args, **kwargs)
+        if ids:
+            contact(due[1], "login")
+        return ids
+    monkeypatch.setattr(actions, "due_people", then_a_login)
+    run = actions.sweep(today=today, now=contact_at(today, 3))
+    assert json.loads(run.counts)["erased:Person"] == 2
+    assert [p.id for p in Person.select()] == [due[1].id]
+
+
 def test_what_is_contact_and_what_is_not(app, client, db):
     long_ago = contact_at(date(2025, 1, 1))
     person = make_person(last_contact_at=long_ago, stage=catalog.CANDIDATE)
