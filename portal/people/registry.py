@@ -406,10 +406,10 @@ def erase_people(person_ids, reason, confirm=False, only=None):
                .execute()]
         tombstones = [Tombstone(id=i, **row) for i, row in zip(ids, rows)]
         if len(present) == 1:
-            record("person.erased", person=present[0].id, tombstone=ids[0], reason=reason)
+            record("person.erased", person=present[0].id, tombstone=ids[0], reason=reason[:200])
         else:  # a batch: one event, the tombstones are each person's proof
             record("people.erased", people=len(present), tombstones=[ids[0], ids[-1]],
-                   reason=reason)
+                   reason=reason[:200])
         if confirm:
             for person, tombstone in zip(present, tombstones):
                 queue_email(person.email, _l("Your data has been erased"), "people/email/erased",
@@ -420,9 +420,25 @@ def erase_people(person_ids, reason, confirm=False, only=None):
     return tombstones
 
 
+class ReasonNamesPerson(ValueError):
+    """The reason of an erasure names the person: it outlives them (tombstone, log, audit)."""
+
+
+def _naming(person, text):
+    """Whether a text names the person: their name, address or number (with or without +47)."""
+    text = text.lower()
+    digits = "".join(c for c in text if c.isdigit())
+    return (any(v and v.lower() in text for v in (person.name, person.email, person.phone))
+            or bool(person.phone and person.phone[-8:] in digits))
+
+
 def erase_person(person, reason, confirm=True):
     """Erase one person everywhere the registry knows (`erase_people` for one); returns the
-    Tombstone. Erasing someone already erased raises AlreadyErased, naming the tombstone."""
+    Tombstone. Erasing someone already erased raises AlreadyErased, naming the tombstone; a
+    reason that names the person raises ReasonNamesPerson and erases nothing."""
+    if _naming(person, reason):
+        raise ReasonNamesPerson("the reason must not name the person: it is kept with the "
+                                "tombstone, in the erasure log and in the audit trail")
     tombstones = erase_people([person.id], reason, confirm=confirm)
     if not tombstones:
         raise AlreadyErased(Tombstone.select().where(

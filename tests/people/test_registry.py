@@ -550,6 +550,33 @@ def test_the_command_line_erases_and_answers_did_you_erase_me(full_person, runne
     assert "(request 3)" in runner.invoke(args=["people", "was-erased", "--email", EMAIL]).output
 
 
+def test_the_command_line_refuses_a_reason_that_names_the_person(runner, db):
+    """The reason outlives the erasure (tombstone, log, audit trail): it may not name them."""
+    person = Person.create(name=NAME, email=EMAIL, phone=PHONE, street=STREET)
+    for reason in (f"request from {NAME.upper()}", f"asked by {EMAIL}", f"called from {PHONE}"):
+        result = runner.invoke(args=["people", "erase", "--email", EMAIL, "--reason", reason])
+        assert result.exit_code == 1 and "must not name the person" in result.output, result.output
+    assert Person.get_or_none(Person.id == person.id) is not None
+    result = runner.invoke(args=["people", "erase", "--email", EMAIL, "--reason", "x" * 5000])
+    assert result.exit_code == 0
+    _deliver()  # the confirmation keeps the address until it is sent
+    assert _found_in_database(["x" * 201]) == []  # kept as the tombstone keeps it
+    assert _found_in_database([NAME, EMAIL, PHONE]) == []
+
+
+def test_the_command_line_says_when_someone_else_erased_the_person_first(runner, db, monkeypatch):
+    person = Person.create(name=NAME, email=EMAIL)
+    real = registry.erase_people
+
+    def another_erasure_first(ids, reason, **kwargs):
+        real(ids, "request 7", confirm=False)  # a second operator, a moment earlier
+        return real(ids, reason, **kwargs)
+    monkeypatch.setattr(registry, "erase_people", another_erasure_first)
+    result = runner.invoke(args=["people", "erase", "--email", EMAIL, "--reason", "request 8"])
+    assert result.exit_code == 1 and "erased already" in result.output, result.output
+    assert Person.get_or_none(Person.id == person.id) is None
+
+
 def test_erase_people_is_set_based_and_leaves_the_others(app, db):
     from tests.factories import make_person
     doomed = [make_person() for _ in range(3)]
