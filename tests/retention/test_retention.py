@@ -126,6 +126,19 @@ def test_the_keep_link_is_contact_and_moves_the_date(app, client, db, outbox):
     assert AuditEvent.select().where(AuditEvent.action == "retention.kept").count() == 1
 
 
+def test_a_keep_link_with_query_words_of_its_own_still_leaves_the_url(client, db):
+    """What follows "?" is kept on the way to /keep/link/..., but never as url_for's own words."""
+    person = make_person()
+    path = actions.keep_link(person, date(2030, 1, 1)).split("portal.test", 1)[1]
+    for query in ("?handle=x", "?_external=1&_scheme=https", "?_anchor=x", "?utm_source=mail"):
+        answer = client.get(path + query)
+        assert answer.status_code == 303, query
+        target = answer.headers["Location"]
+        assert target.startswith("/keep/link/") and path.split("/keep/")[1] not in target, query
+        assert "#" not in target
+    assert client.get(path + "?utm_source=mail").headers["Location"].endswith("?utm_source=mail")
+
+
 @pytest.mark.parametrize("lang,message", [("nb", "Denne lenken er ikke gyldig"),
                                           ("en", "This link is not valid")])
 def test_a_tampered_keep_link_is_refused_and_changes_nothing(client, db, lang, message):
