@@ -50,6 +50,13 @@ def any_of(column, values):
     return column.in_(SQL("(SELECT value FROM json_each(?))", [json.dumps(values)]))
 
 
+def checkpoint():
+    """On SQLite, copy the write-ahead log into the file and empty it: with secure_delete on,
+    values just deleted or overwritten are then gone everywhere SQLite keeps them."""
+    if isinstance(db.obj, SqliteDatabase):
+        db.execute_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+
+
 class BaseModel(Model):
     class Meta:
         database = db

@@ -13,7 +13,7 @@ from flask_babel import lazy_gettext as _l
 from portal.audit.actions import record
 from portal.auth.models import ROLES, STAFF_ROLES, AccountToken, LoginSession, User
 from portal.db import db, utcnow
-from portal.mail.actions import queue_email
+from portal.mail.actions import link_to_person, queue_email
 from portal.mail.limits import ensure_mail_allowed
 from portal.people.contact import contact
 from portal.people.models import Person
@@ -405,7 +405,8 @@ def confirm_email_change(token, locale):
         if user.person_id:
             Person.update(email=row.email, updated_at=utcnow()).where(
                 Person.id == user.person_id).execute()
+            link_to_person(old, user.person_id)  # erasure no longer finds them by this address
         record("account.email_changed", person=user.person_id, actor=user)
         queue_email(old, _l("Your e-mail address was changed"), "auth/email/email_changed_notice",
-                    locale, new_email=row.email)
+                    locale, person=user.person_id, new_email=row.email)
     return user

@@ -80,6 +80,11 @@ class Booking(BaseModel):
     contact_before = DateTimeField(null=True)  # the person's last contact before "attended"
 
     @property
+    def has_started(self):
+        """Whether the meeting's time has come: only then can staff mark it held or missed."""
+        return self.starts_at <= utcnow()
+
+    @property
     def uid(self):
         """The UID of the booking's calendar event (bookings made before calendar_uid: from the id)."""
         return self.calendar_uid or f"booking-{self.id}@ressursbasen.no"

@@ -15,7 +15,7 @@ from flask_babel import force_locale
 from flask_mailman import EmailMultiAlternatives
 from jinja2 import TemplateNotFound
 
-from portal.db import db, utcnow
+from portal.db import checkpoint, db, utcnow
 from portal.mail.models import Outbox
 from portal.queue import enqueue
 
@@ -83,6 +83,13 @@ def queue_after_commit(*rows):
     db.after_commit(lambda: enqueue(SEND_JOB, *ids, job_id=f"email-{ids[0]}", app=app, first=True))
 
 
+def link_to_person(address, person):
+    """Records of e-mails sent to an address before anyone was linked to them (codes, links)
+    go with this person from now on: after the address changes, erasure finds them by the
+    person, not by an address that is no longer theirs."""
+    Outbox.update(person=person).where((Outbox.to == address) & Outbox.person.is_null()).execute()
+
+
 def _render_optional(_template_name, **context):
     try:
         current_app.jinja_env.get_template(_template_name)
@@ -132,6 +139,8 @@ def send(outbox_id):
     forgotten = {"to": "", "subject": ""} if row.forget_after_send else {}
     Outbox.update(sent_at=utcnow(), params="{}", attachments="[]", **forgotten).where(
         Outbox.id == row.id).execute()
+    if row.forget_after_send:
+        checkpoint()  # the address of an erased person: not left in SQLite's log or file
     return True
 
 

@@ -38,7 +38,8 @@ def reconcile_files():
 
 @people.command("erase")
 @click.option("--email", required=True, help="The address of the person to erase.")
-@click.option("--reason", required=True, help="Why, e.g. 'request 12' or 'retention'.")
+@click.option("--reason", required=True, help="Why, e.g. 'request 12' (kept after the erasure: never the "
+              "person's name, address or number).")
 @with_appcontext
 def erase(email, reason):
     """Erase one person everywhere the registry knows, with a confirmation e-mail."""
@@ -47,7 +48,13 @@ def erase(email, reason):
         found = ", ".join(str(t.id) for t in registry.was_erased(email))
         raise click.ClickException("no person has that address"
                                    + (f" (erased already: tombstone {found})" if found else ""))
-    tombstone = registry.erase_person(person, reason)
+    try:
+        tombstone = registry.erase_person(person, reason)
+    except registry.ReasonNamesPerson as exc:
+        raise click.ClickException(str(exc))
+    except registry.AlreadyErased as exc:  # by another erasure a moment earlier
+        raise click.ClickException("erased already" + (
+            f": tombstone {exc.tombstone.id}" if exc.tombstone else ""))
     click.echo(f"erased: tombstone {tombstone.id}")
 
 

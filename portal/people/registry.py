@@ -20,7 +20,7 @@ from flask_babel import lazy_gettext as _l
 
 from portal import catalog, features, storage
 from portal.audit.actions import record
-from portal.db import any_of, db, is_postgres, oslo_date, utcnow
+from portal.db import any_of, checkpoint, db, is_postgres, oslo_date, utcnow
 from portal.mail.actions import email_context
 from portal.people.contact import contact
 from portal.people.holdings import DELETE, Files, Folder, NoPersonalData, RedisKeys, Rows, Subject
@@ -266,16 +266,23 @@ def _email_hash(email):
     return keyed_hash(ERASURE_HASH, (email or "").strip().lower())
 
 
+def _person_hash(person):
+    """A keyed name of one Person row (its id and when it was made): a restored backup may
+    hold them under an address they changed before the erasure."""
+    return keyed_hash(ERASURE_HASH, f"person {person.id} {person.created_at.isoformat()}")
+
+
 def erasure_log_path():
     return current_app.config["ERASURE_LOG_PATH"]
 
 
-def _append_to_log(tombstones):
-    """Append tombstones to the erasure log outside the database, flushed to disk before the
-    erasure commits: a restored database cannot roll it back."""
+def _append_to_log(tombstones, people):
+    """Append tombstones (of these people) to the erasure log outside the database, flushed to
+    disk before the erasure commits: a restored database cannot roll it back."""
     lines = b"".join(json.dumps({
         "tombstone": t.id, "at": t.erased_at.isoformat(), "reason": t.reason,
-        "email_hash": t.email_hash}).encode() + b"\n" for t in tombstones)
+        "email_hash": t.email_hash, "person_hash": _person_hash(p)}).encode() + b"\n"
+        for t, p in zip(tombstones, people))
     path = erasure_log_path()
     private_dir(os.path.dirname(path) or ".")
     with open_private(path, append=True) as f:
@@ -351,39 +358,37 @@ def _after_commit_cleanup(tombstones, subject, files, fragments):
     if fragments and _forget(fragments):
         Tombstone.update(redis_pending="").where(
             Tombstone.id.in_([t.id for t in tombstones])).execute()
-    _checkpoint()
+    checkpoint()
 
 
-def _checkpoint():
-    """On SQLite, copy the write-ahead log into the file and empty it: with secure_delete on,
-    the erased values are then overwritten everywhere SQLite keeps them."""
-    if not is_postgres():
-        db.execute_sql("PRAGMA wal_checkpoint(TRUNCATE)")
-
-
-def _present(person_ids):
-    """The people of these ids still here, locked until the transaction ends on PostgreSQL, so
-    that two erasures at once erase each person once (SQLite takes its write lock up front)."""
-    query = (Person.select(Person.id, Person.email, Person.phone, Person.name, Person.locale)
+def _present(person_ids, only=None):
+    """The people of these ids still here (and still matching `only`), locked until the
+    transaction ends on PostgreSQL, so that two erasures at once erase each person once and
+    contact made meanwhile is seen (SQLite takes its write lock up front)."""
+    query = (Person.select(Person.id, Person.email, Person.phone, Person.name, Person.locale,
+                           Person.created_at)
              .where(any_of(Person.id, sorted(person_ids))).order_by(Person.id))
+    if only is not None:
+        query = query.where(only)
     if is_postgres():
         query = query.for_update()
     return list(query)
 
 
-def erase_people(person_ids, reason, confirm=False):
+def erase_people(person_ids, reason, confirm=False, only=None):
     """Erase many people at once, set-based, in one transaction; returns their Tombstones.
 
     Every holding loses the rows of all of them in a few statements; kept holdings (the audit
     trail) stay, for their reason and until their date. People already gone (erased by a run
-    at the same moment) are skipped. Files go after commit; Redis keys too, or, when Redis is
+    at the same moment) are skipped, and so are those no longer matching `only` (a condition on
+    Person checked under the lock: still due). Files go after commit; Redis keys too, or, when Redis is
     down, each tombstone keeps the keyed names of its person's keys until `finish_erasures`
     removes them. With `confirm`, each person gets a confirmation, the last e-mail, whose
     record loses the address once sent.
     """
     from portal.mail.actions import queue_email  # mail's models point at people's
     with db.atomic():
-        present = _present(person_ids)
+        present = _present(person_ids, only)
         if not present:
             return []
         subjects = subjects_of(present)
@@ -402,16 +407,16 @@ def erase_people(person_ids, reason, confirm=False):
                .execute()]
         tombstones = [Tombstone(id=i, **row) for i, row in zip(ids, rows)]
         if len(present) == 1:
-            record("person.erased", person=present[0].id, tombstone=ids[0], reason=reason)
+            record("person.erased", person=present[0].id, tombstone=ids[0], reason=reason[:200])
         else:  # a batch: one event, the tombstones are each person's proof
             record("people.erased", people=len(present), tombstones=[ids[0], ids[-1]],
-                   reason=reason)
+                   reason=reason[:200])
         if confirm:
             for person, tombstone in zip(present, tombstones):
                 queue_email(person.email, _l("Your data has been erased"), "people/email/erased",
                             locale=person.locale, forget_after_send=True,
                             tombstone=tombstone.id, erased_at=erased_at.isoformat())
-        _append_to_log(tombstones)
+        _append_to_log(tombstones, present)
         fragments = sorted(everyones_keys)
         db.after_commit(lambda: _after_commit_cleanup(tombstones, everyone, files, fragments))
     return tombstones
@@ -422,9 +427,25 @@ def _erased_context(tombstone, erased_at):
     return {"tombstone": tombstone, "erased_at": datetime.fromisoformat(erased_at)}
 
 
+class ReasonNamesPerson(ValueError):
+    """The reason of an erasure names the person: it outlives them (tombstone, log, audit)."""
+
+
+def _naming(person, text):
+    """Whether a text names the person: their name, address or number (with or without +47)."""
+    text = text.lower()
+    digits = "".join(c for c in text if c.isdigit())
+    return (any(v and v.lower() in text for v in (person.name, person.email, person.phone))
+            or bool(person.phone and person.phone[-8:] in digits))
+
+
 def erase_person(person, reason, confirm=True):
     """Erase one person everywhere the registry knows (`erase_people` for one); returns the
-    Tombstone. Erasing someone already erased raises AlreadyErased, naming the tombstone."""
+    Tombstone. Erasing someone already erased raises AlreadyErased, naming the tombstone; a
+    reason that names the person raises ReasonNamesPerson and erases nothing."""
+    if _naming(person, reason):
+        raise ReasonNamesPerson("the reason must not name the person: it is kept with the "
+                                "tombstone, in the erasure log and in the audit trail")
     tombstones = erase_people([person.id], reason, confirm=confirm)
     if not tombstones:
         raise AlreadyErased(Tombstone.select().where(
@@ -459,41 +480,86 @@ def read_erasure_log():
 
 def replay_erasures():
     """After a database restore: erase again, from the erasure log, data created before each
-    erasure; people who came back afterwards are left alone. Returns (people, rows) erased."""
-    people = rows = 0
-    for entry in read_erasure_log():
+    erasure; people who came back afterwards are left alone. Returns (people, rows) erased.
+
+    Each row is hashed once, whatever the length of the log. A person is known by their
+    address or by the keyed name of their row (which holds when they changed the address
+    after the backup was taken); rows found only by an address (links, codes, e-mails) by
+    the address.
+    """
+    entries = read_erasure_log()
+    _restore_tombstones(entries)
+    erasures = {}  # keyed hash -> [(time, tombstone id)] of the erasures it names
+    for entry in entries:
         at = datetime.fromisoformat(entry["at"])
-        if not Tombstone.select().where(Tombstone.id == entry["tombstone"]).exists():
-            Tombstone.insert(id=entry["tombstone"], erased_at=at, reason=entry["reason"],
-                             email_hash=entry["email_hash"]).execute()
-        for person in Person.select().where(Person.created_at < at):
-            if _email_hash(person.email) == entry["email_hash"]:
-                with db.atomic():
-                    files, counts = _delete_rows(subject_of(person), created_before=at)
-                    _queue_file_removal(files)
-                    record("person.erased", person=person.id, tombstone=entry["tombstone"],
-                           reason=f"replay of erasure {entry['tombstone']}",
-                           rows=sum(counts.values()), files=len(files))
-                    db.after_commit(lambda f=files: _remove_files(f))
-                people += 1
-                rows += sum(counts.values())
-        rows += _replay_by_address(entry, at)
-    _checkpoint()
+        for key in {entry["email_hash"], entry.get("person_hash")} - {None}:
+            erasures.setdefault(key, []).append((at, entry["tombstone"]))
+    people = rows = 0
+    for person, (at, tombstone) in _erased_again(erasures):
+        with db.atomic():
+            files, counts = _delete_rows(subject_of(person), created_before=at)
+            _queue_file_removal(files)
+            record("person.erased", person=person.id, tombstone=tombstone,
+                   reason=f"replay of erasure {tombstone}",
+                   rows=sum(counts.values()), files=len(files))
+            db.after_commit(lambda f=files: _remove_files(f))
+        people += 1
+        rows += sum(counts.values())
+    by_address = {}
+    for entry in entries:
+        by_address.setdefault(entry["email_hash"], []).append(datetime.fromisoformat(entry["at"]))
+    rows += _replay_by_address(by_address)
+    checkpoint()
     return people, rows
 
 
-def _replay_by_address(entry, at):
-    """Rows found only by an address (links, codes, e-mails) of an erased person."""
+def _restore_tombstones(entries):
+    """The tombstones of logged erasures that the database lacks, under their own id where it
+    is free (an erasure made after the restore may have taken it)."""
+    known = {(t.email_hash, t.erased_at) for t in Tombstone.select(Tombstone.email_hash,
+                                                                    Tombstone.erased_at)}
+    taken = {t.id for t in Tombstone.select(Tombstone.id)}
+    for entry in entries:
+        at = datetime.fromisoformat(entry["at"])
+        if (entry["email_hash"], at) in known:
+            continue
+        row = {"erased_at": at, "reason": entry["reason"], "email_hash": entry["email_hash"]}
+        if entry["tombstone"] not in taken:
+            row["id"] = entry["tombstone"]
+        taken.add(Tombstone.insert(**row).execute())
+        known.add((entry["email_hash"], at))
+    if is_postgres() and taken:
+        # Ids given by hand do not move PostgreSQL's sequence: the next erasure would take one.
+        db.execute_sql("SELECT setval(pg_get_serial_sequence('tombstone', 'id'), "
+                       "(SELECT MAX(id) FROM tombstone))")
+
+
+def _erased_again(erasures):
+    """[(Person, (time, tombstone id))]: each person a logged erasure names who was created
+    before it, with the latest such erasure."""
+    found = []
+    for person in Person.select().order_by(Person.id):
+        named = [e for key in {_person_hash(person), _email_hash(person.email)}
+                 for e in erasures.get(key, ()) if person.created_at < e[0]]
+        if named:
+            found.append((person, max(named)))
+    return found
+
+
+def _replay_by_address(erasures):
+    """Rows found only by an address (links, codes, e-mails) of an erased person, made before
+    an erasure of that address; `erasures` maps an address's keyed hash to erasure times."""
     deleted = 0
     for holding in row_holdings():
         if not holding.email or holding.erase is not DELETE:
             continue
         model, column = holding.model, getattr(holding.model, holding.email)
-        matched = [r.id for r in model.select(model.id, column).where(
-            getattr(model, holding.created) < at)
-                   if _email_hash(getattr(r, holding.email)) == entry["email_hash"]]
-        if matched:
-            deleted += model.delete().where(model.id.in_(matched)).execute()
+        created = getattr(model, holding.created)
+        matched = [r.id for r in model.select(model.id, column, created)
+                   if any(getattr(r, holding.created) < at
+                          for at in erasures.get(_email_hash(getattr(r, holding.email)), ()))]
+        for start in range(0, len(matched), 500):
+            deleted += model.delete().where(model.id.in_(matched[start:start + 500])).execute()
     return deleted
 
 

@@ -74,15 +74,18 @@ def _subject_cutoff(holding, today):
     return oslo_midnight(catalog.first_start_kept(holding.expires.rule, today))
 
 
+def _still_due(holding, today):
+    return getattr(holding.model, holding.expires.clock) < _subject_cutoff(holding, today)
+
+
 def due_people(today, after=0, limit=None):
     """Ids of people whose data is due for erasure on `today` (Oslo date), in id order, from
     `after` on: a run pages through them rather than holding them all."""
     ids = []
     for holding in expiring(subject=True):
         model = holding.model
-        query = (model.select(model.id).where(
-            (getattr(model, holding.expires.clock) < _subject_cutoff(holding, today))
-            & (model.id > after)).order_by(model.id))
+        query = (model.select(model.id).where(_still_due(holding, today) & (model.id > after))
+                 .order_by(model.id))
         ids += [r.id for r in (query.limit(limit) if limit else query)]
     return ids
 
@@ -127,10 +130,12 @@ def erase_due_people(today, errors):
     """Erase everyone due on `today` in batches; returns how many were erased."""
     erased, batch, after, number = 0, current_app.config["RETENTION_BATCH"], 0, 0
     reason = f"retention: {catalog.AFTER_LAST_CONTACT.key}"
+    # Checked again under the erasure's lock: contact made since (a login) keeps them.
+    only = next((_still_due(h, today) for h in expiring(subject=True) if h.model is Person), None)
     while ids := due_people(today, after=after, limit=batch):
         number += 1
         try:
-            erased += len(registry.erase_people(ids, reason))
+            erased += len(registry.erase_people(ids, reason, only=only))
         except Exception as exc:  # noqa: BLE001 - reported in the run; the next batch goes on
             errors.append(f"erasure batch {number}: {type(exc).__name__}")
         after = ids[-1]
@@ -242,15 +247,17 @@ class KeepLinkProblem(ValueError):
 def person_of_keep_link(token):
     """The person a genuine keep link names, and the deadline it was sent for."""
     try:
-        data = keep_serializer().loads(
+        data, issued = keep_serializer().loads(
             token, max_age=int(timedelta(days=current_app.config["RETENTION_NOTICE_DAYS"]
-                                         + 30).total_seconds()))
+                                         + 30).total_seconds()), return_timestamp=True)
         person = Person.get_or_none(Person.id == int(data["p"]))
         deadline = date.fromisoformat(data["d"])
     except (BadSignature, KeyError, TypeError, ValueError):
         raise KeepLinkProblem(_l("This link is not valid. Use the link in our latest e-mail, or "
                                  "log in: that keeps your data too."))
-    if person is None:
+    # A person created after the link was sent is someone else: SQLite gives the id of an
+    # erased person (the last row) to the next one.
+    if person is None or person.created_at.replace(microsecond=0) > issued.replace(tzinfo=None):
         raise KeepLinkProblem(_l("We no longer hold data under this link."))
     return person, deadline
 
@@ -264,9 +271,20 @@ def keep(token):
     return person, registry.deletion_date(Person.get_by_id(person.id))
 
 
-def parse_day(value):
-    """A date from the command line; ValueError with a clear message otherwise."""
+EARLIEST, LATEST = date(2000, 1, 1), date(2999, 12, 31)  # dates the rules can be computed for
+
+
+def parse_day(value, latest=None):
+    """A date from the command line, at most `latest`; ValueError with a clear message
+    otherwise."""
     try:
-        return datetime.strptime(value, "%Y-%m-%d").date()
+        day = datetime.strptime(value, "%Y-%m-%d").date()
     except (TypeError, ValueError):
         raise ValueError(f"not a date: {value!r} (write it as YYYY-MM-DD, e.g. 2026-12-31)")
+    if not EARLIEST <= day <= LATEST:
+        raise ValueError(f"{day} is out of range: give a date from {EARLIEST} to {LATEST}")
+    if latest is not None and day > latest:
+        raise ValueError(f"{day} is after today ({latest}): a run as of a later date would erase "
+                         f"people whose time has not come (see it with `retention preview --on "
+                         f"{day}`)")
+    return day

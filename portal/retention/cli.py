@@ -7,9 +7,9 @@ from flask.cli import with_appcontext
 from portal.retention import actions
 
 
-def _day(value):
+def _day(value, latest=None):
     try:
-        return actions.parse_day(value)
+        return actions.parse_day(value, latest)
     except ValueError as exc:
         raise click.BadParameter(str(exc))
 
@@ -37,7 +37,9 @@ def preview(on):
 @with_appcontext
 def run(today, pace):
     """Run the sweep now."""
-    result = actions.sweep(today=_day(today) if today else None, pace=pace)
+    # Never as of a later date: that would erase people who are not due yet.
+    day = _day(today, latest=actions.today_in_oslo()) if today else None
+    result = actions.sweep(today=day, pace=pace)
     click.echo(f"run {result.id} as of {result.today}: {json.dumps(json.loads(result.counts))}")
     for error in json.loads(result.errors):
         click.echo(f"error: {error}", err=True)

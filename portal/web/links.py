@@ -62,7 +62,9 @@ def leave_token_url(purpose, token, handle):
         return handle, None
     handle = _keep(purpose, token)
     if request.method == "GET":
-        target = url_for(request.endpoint, handle=handle, **request.args.to_dict())
+        # The query goes along, but never as url_for's own words (_external, _anchor, handle).
+        query = {k: v for k, v in request.args.items() if k != "handle" and not k.startswith("_")}
+        target = url_for(request.endpoint, handle=handle, **query)
         return handle, redirect(target, 303)
     return handle, None
 

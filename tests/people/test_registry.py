@@ -17,6 +17,7 @@ from portal.auth.actions import request_password_reset
 from portal.auth.models import User
 from portal.candidates import models as cand
 from portal.consent.actions import decide
+from portal.db import is_postgres
 from portal.documents.models import Document
 from portal.mail import limits
 from portal.mail.models import Outbox
@@ -270,6 +271,24 @@ def test_erasure_leaves_nothing_but_the_tombstone_and_the_log(app, client, full_
     assert Person.select().count() == 1
 
 
+def test_erasure_finds_the_mails_to_an_address_given_up_for_a_new_one(app, db):
+    """Mails to an address before anyone was linked (a reset, a code) and the notice that it
+    changed are found by the person once the address is no longer theirs."""
+    from datetime import timedelta
+
+    from portal.auth import actions as auth
+    person = Person.create(name=NAME, email="gammel.adresse@example.no")
+    user = User.create(email=person.email, password_hash="x", role="candidate", person=person)
+    with app.test_request_context():
+        auth.request_password_reset(person.email, "nb")
+        token = auth.issue_token(auth.CHANGE_EMAIL, EMAIL, timedelta(hours=1), user=user)
+        auth.confirm_email_change(token, "nb")
+    _deliver()
+    assert Outbox.select().where(Outbox.to == "gammel.adresse@example.no").count() == 2
+    registry.erase_person(Person.get_by_id(person.id), "request 1", confirm=False)
+    assert _found_in_database(["gammel.adresse", EMAIL, NAME]) == []
+
+
 def test_erasing_twice_is_refused_and_changes_nothing(full_person):
     person, _, _ = full_person
     tombstone = registry.erase_person(person, "request 1")
@@ -329,6 +348,76 @@ def test_a_restored_backup_is_erased_again_but_a_person_who_came_back_is_not(app
     assert Person.get_or_none(Person.id == came_back.id) is not None
 
 
+def _restore_tombstones_from_before(db):
+    """A backup taken before every erasure: no tombstones, and the id sequence where it was."""
+    Tombstone.delete().execute()
+    if is_postgres():
+        db.execute_sql("ALTER SEQUENCE tombstone_id_seq RESTART WITH 1")
+
+
+def test_replay_erases_a_person_whose_address_changed_after_the_backup(app, db):
+    person = Person.create(name=NAME, email="backup.adresse@example.no", phone=PHONE)
+    created = person.created_at
+    cand.JobNote.create(person=person, job="x", text="y", created_at=created)
+    Person.update(email=EMAIL).where(Person.id == person.id).execute()  # changed, then erased
+    registry.erase_person(Person.get_by_id(person.id), "request 1", confirm=False)
+    restored = Person.create(id=person.id, name=NAME, email="backup.adresse@example.no",
+                             phone=PHONE, created_at=created)
+    cand.JobNote.create(person=restored, job="x", text="y", created_at=created)
+    _restore_tombstones_from_before(db)
+
+    assert registry.replay_erasures()[0] == 1
+    assert Person.get_or_none(Person.id == person.id) is None
+    assert cand.JobNote.select().count() == 0
+
+
+def test_replay_keeps_every_tombstone_when_erasures_came_between_restore_and_replay(app, db):
+    from tests.factories import make_person
+    first = make_person()
+    registry.erase_person(first, "request 1", confirm=False)
+    _restore_tombstones_from_before(db)
+    second = make_person()  # erased after the restore, before anyone replayed: the same id
+    registry.erase_person(second, "request 2", confirm=False)
+
+    registry.replay_erasures()
+    registry.replay_erasures()  # twice is harmless
+    assert [t.reason for t in registry.was_erased(first.email)] == ["request 1"]
+    assert [t.reason for t in registry.was_erased(second.email)] == ["request 2"]
+    third = make_person()
+    assert registry.erase_person(third, "request 3", confirm=False)  # new ids are still free
+    assert Tombstone.select().count() == 3
+
+
+def test_erasures_go_on_after_a_replay_gave_tombstones_back_their_ids(app, db):
+    from tests.factories import make_person
+    first = make_person()
+    tombstone = registry.erase_person(first, "request 1", confirm=False)
+    _restore_tombstones_from_before(db)
+    registry.replay_erasures()
+    assert [t.id for t in registry.was_erased(first.email)] == [tombstone.id]
+    second = make_person()
+    assert registry.erase_person(second, "request 2", confirm=False).id != tombstone.id
+
+
+def test_replay_hashes_each_row_once_however_long_the_log(app, db, monkeypatch):
+    """A replay after a year of nightly sweeps: the log x the people would never end."""
+    from tests.factories import make_person
+    for n in range(10):
+        registry.erase_person(make_person(), f"request {n}", confirm=False)
+    for _ in range(5):
+        make_person()
+    calls = []
+    real = registry.keyed_hash
+    monkeypatch.setattr(registry, "keyed_hash", lambda *a: calls.append(a) or real(*a))
+    registry.replay_erasures()
+    short = len(calls)
+    for n in range(10, 40):
+        registry.erase_person(make_person(), f"request {n}", confirm=False)
+    calls.clear()
+    registry.replay_erasures()
+    assert len(calls) == short
+
+
 def test_the_erasure_log_is_written_outside_the_database(app, full_person):
     person, _, _ = full_person
     tombstone = registry.erase_person(person, "request 1", confirm=False)
@@ -365,6 +454,35 @@ def test_sqlite_file_holds_no_erased_value(database_url, tmp_path):
                     assert needle.encode() not in data, (suffix, needle)
         assert open(path, "rb").read().count(b"SQLite format 3") == 1  # it is the database
     finally:
+        portal_db.db.initialize(portal_db.make_database(database_url))
+
+
+def test_sqlite_file_holds_no_address_once_the_confirmation_is_sent(database_url, tmp_path):
+    """The confirmation of an erasure keeps the address until it is sent; then it is gone
+    from the file and its write-ahead log too, while other processes hold the database open."""
+    from portal import create_app
+    from portal import db as portal_db
+    from portal.mail.actions import send
+    from portal.schema import migrate
+    from tests.conftest import config_for
+    path = tmp_path / "erase.sqlite3"
+    app = create_app(config_for(f"sqlite:///{path}", tmp_path))
+    other = portal_db.make_database(f"sqlite:///{path}")  # a web or worker process
+    try:
+        with app.app_context():
+            migrate()
+            portal_db.db.connect(reuse_if_open=True)
+            other.connect()
+            person = Person.create(name=NAME, email=EMAIL, phone=PHONE, street=STREET)
+            registry.erase_person(person, "request 1")
+            for row in Outbox.select():
+                send(row.id)
+            for suffix in ("", "-wal"):
+                if os.path.exists(f"{path}{suffix}"):
+                    assert EMAIL.encode() not in open(f"{path}{suffix}", "rb").read(), suffix
+            portal_db.db.close()
+    finally:
+        other.close()
         portal_db.db.initialize(portal_db.make_database(database_url))
 
 
@@ -433,6 +551,33 @@ def test_the_command_line_erases_and_answers_did_you_erase_me(full_person, runne
     assert "(request 3)" in runner.invoke(args=["people", "was-erased", "--email", EMAIL]).output
 
 
+def test_the_command_line_refuses_a_reason_that_names_the_person(runner, db):
+    """The reason outlives the erasure (tombstone, log, audit trail): it may not name them."""
+    person = Person.create(name=NAME, email=EMAIL, phone=PHONE, street=STREET)
+    for reason in (f"request from {NAME.upper()}", f"asked by {EMAIL}", f"called from {PHONE}"):
+        result = runner.invoke(args=["people", "erase", "--email", EMAIL, "--reason", reason])
+        assert result.exit_code == 1 and "must not name the person" in result.output, result.output
+    assert Person.get_or_none(Person.id == person.id) is not None
+    result = runner.invoke(args=["people", "erase", "--email", EMAIL, "--reason", "x" * 5000])
+    assert result.exit_code == 0
+    _deliver()  # the confirmation keeps the address until it is sent
+    assert _found_in_database(["x" * 201]) == []  # kept as the tombstone keeps it
+    assert _found_in_database([NAME, EMAIL, PHONE]) == []
+
+
+def test_the_command_line_says_when_someone_else_erased_the_person_first(runner, db, monkeypatch):
+    person = Person.create(name=NAME, email=EMAIL)
+    real = registry.erase_people
+
+    def another_erasure_first(ids, reason, **kwargs):
+        real(ids, "request 7", confirm=False)  # a second operator, a moment earlier
+        return real(ids, reason, **kwargs)
+    monkeypatch.setattr(registry, "erase_people", another_erasure_first)
+    result = runner.invoke(args=["people", "erase", "--email", EMAIL, "--reason", "request 8"])
+    assert result.exit_code == 1 and "erased already" in result.output, result.output
+    assert Person.get_or_none(Person.id == person.id) is None
+
+
 def test_erase_people_is_set_based_and_leaves_the_others(app, db):
     from tests.factories import make_person
     doomed = [make_person() for _ in range(3)]
@@ -444,6 +589,19 @@ def test_erase_people_is_set_based_and_leaves_the_others(app, db):
     assert [p.id for p in Person.select()] == [kept.id]
     assert [n.text for n in cand.JobNote.select()] == [kept.name]
     assert registry.erase_people([p.id for p in doomed], "again") == []  # nobody left to erase
+
+
+def test_set_based_erasure_finds_rows_by_address_and_number_on_every_database(db):
+    """any_of() with text values (addresses, numbers), not only ids: on PostgreSQL a column's
+    own conversion once turned the list into one string and every erasure failed."""
+    from portal.db import any_of
+    other = Person.create(name="Kandidat", email="kandidat@example.no")
+    cand.Reference.create(person=other, name="Ref", email="ref.a@example.no", phone="+4790000003")
+    assert cand.Reference.select().where(any_of(cand.Reference.email, ["ref.a@example.no"])).count() == 1
+    assert cand.Reference.select().where(any_of(cand.Reference.phone, ["+4790000003"])).count() == 1
+    person = Person.create(name="Ref", email="ref.a@example.no")
+    registry.erase_person(person, "request 1", confirm=False)
+    assert list(other.references) == []  # the reference naming them went with them
 
 
 def test_two_erasures_at_once_erase_each_person_once(app, db):

@@ -126,6 +126,19 @@ def test_the_keep_link_is_contact_and_moves_the_date(app, client, db, outbox):
     assert AuditEvent.select().where(AuditEvent.action == "retention.kept").count() == 1
 
 
+def test_a_keep_link_with_query_words_of_its_own_still_leaves_the_url(client, db):
+    """What follows "?" is kept on the way to /keep/link/..., but never as url_for's own words."""
+    person = make_person()
+    path = actions.keep_link(person, date(2030, 1, 1)).split("portal.test", 1)[1]
+    for query in ("?handle=x", "?_external=1&_scheme=https", "?_anchor=x", "?utm_source=mail"):
+        answer = client.get(path + query)
+        assert answer.status_code == 303, query
+        target = answer.headers["Location"]
+        assert target.startswith("/keep/link/") and path.split("/keep/")[1] not in target, query
+        assert "#" not in target
+    assert client.get(path + "?utm_source=mail").headers["Location"].endswith("?utm_source=mail")
+
+
 @pytest.mark.parametrize("lang,message", [("nb", "Denne lenken er ikke gyldig"),
                                           ("en", "This link is not valid")])
 def test_a_tampered_keep_link_is_refused_and_changes_nothing(client, db, lang, message):
@@ -140,10 +153,46 @@ def test_a_tampered_keep_link_is_refused_and_changes_nothing(client, db, lang, m
     assert Person.get_by_id(person.id).last_contact_at == before
 
 
+def test_a_keep_link_never_keeps_someone_who_got_the_same_id_later(app, client, db):
+    """SQLite gives the id of the last row deleted to the next row: an erased person's keep
+    link must not start the clock of whoever is created with that id afterwards."""
+    import time_machine
+    with time_machine.travel(datetime.now(UTC) - timedelta(days=2), tick=False):
+        person = make_person()
+        path = actions.keep_link(person, date(2030, 1, 1)).split("portal.test", 1)[1]
+    registry.erase_person(person, "retention: after_last_contact", confirm=False)
+    newcomer = make_person(id=person.id, last_contact_at=contact_at(date(2025, 1, 1)))
+    for method in (client.get, client.post):
+        answer = method(path, follow_redirects=True)
+        assert answer.status_code == 404
+        assert "Vi har ikke lenger opplysninger" in answer.get_data(as_text=True)
+    assert _contact(newcomer) == contact_at(date(2025, 1, 1))
+    assert AuditEvent.select().where(AuditEvent.action == "retention.kept").count() == 0
+
+
 # -- What counts as contact ---------------------------------------------------------------------
 
 def _contact(person):
     return Person.get_by_id(person.id).last_contact_at
+
+
+def test_contact_between_finding_someone_due_and_erasing_them_keeps_them(app, db, monkeypatch):
+    """A login (or a keep link) arriving while a batch is being erased: what was due is
+    checked again where the erasure locks the people."""
+    from portal.people.contact import contact
+    today = date(2027, 6, 1)
+    due = [person_last_seen(date(2024, 1, 1)) for _ in range(3)]
+    found = actions.due_people
+
+    def then_a_login(*args, **kwargs):
+        ids = found(*args, **kwargs)
+        if ids:
+            contact(due[1], "login")
+        return ids
+    monkeypatch.setattr(actions, "due_people", then_a_login)
+    run = actions.sweep(today=today, now=contact_at(today, 3))
+    assert json.loads(run.counts)["erased:Person"] == 2
+    assert [p.id for p in Person.select()] == [due[1].id]
 
 
 def test_what_is_contact_and_what_is_not(app, client, db):
@@ -162,6 +211,49 @@ def test_what_is_contact_and_what_is_not(app, client, db):
 
     client.post("/login", data={"email": user.email, "password": PASSWORD})
     assert _contact(person) > long_ago  # logging in is
+
+
+def test_a_meeting_marked_held_before_it_starts_is_refused_and_no_contact(app, client, db, login_as):
+    """Staff work is never contact: "You met one of our consultants" only once the meeting
+    has started (a click in the queue days before is refused and changes nothing)."""
+    import time_machine
+
+    from portal.booking import actions as booking
+    from portal.booking.models import Booking
+    from tests.booking.conftest import booking_form
+    slot = _free_slot()
+    made = booking.book(slot.id, "conversation", "office", {
+        k: v for k, v in booking_form(slot.id).items()
+        if k in ("name", "street", "postal_code", "place", "country", "email", "phone")}, "nb")
+    long_ago = contact_at(date(2025, 1, 1))
+    Person.update(last_contact_at=long_ago).where(Person.id == made.person_id).execute()
+    login_as("staff")
+    assert f"/staff/bookings/{made.id}/attended" not in client.get("/staff/queue").get_data(as_text=True)
+    for action in ("attended", "no-show"):
+        client.post(f"/staff/bookings/{made.id}/{action}")
+        page = client.get("/staff/queue").get_data(as_text=True)
+        assert "Dette møtet har ikke startet ennå" in page
+    assert Booking.get_by_id(made.id).status == "booked"
+    assert _contact(Person.get_by_id(made.person_id)) == long_ago
+    assert Person.get_by_id(made.person_id).stage == catalog.BOOKING
+
+    with time_machine.travel(made.starts_at.replace(tzinfo=UTC) + timedelta(minutes=5)):
+        login_as("staff")  # the next day: a new session
+        client.post(f"/staff/bookings/{made.id}/attended")
+    assert Booking.get_by_id(made.id).status == "attended"
+    assert _contact(Person.get_by_id(made.person_id)) > long_ago
+
+
+def _free_slot():
+    from datetime import time
+
+    from portal.booking import availability, schedule
+    from portal.booking.models import Consultant
+    consultant = Consultant.create(name="Ingrid Bakke", email="ingrid@ressursbasen.no")
+    for weekday in range(7):
+        availability.add_weekly_hours(consultant, weekday, time(8), time(16))
+    days = [schedule.oslo_today() + timedelta(days=d) for d in range(1, 8)]
+    return schedule.free_slots(days)[0]
 
 
 def test_only_the_contact_module_moves_the_clock():
@@ -209,6 +301,22 @@ def test_dates_on_the_command_line_are_checked(runner, db):
     assert RetentionRun.select().count() == 0
     ok = runner.invoke(args=["retention", "preview", "--on", "2030-01-01"])
     assert ok.exit_code == 0 and "erased:Person" in ok.output
+
+
+def test_a_run_as_of_a_later_date_or_an_impossible_one_is_refused(runner, db):
+    """A year mistyped on the command line (2062 for 2026) would erase everyone not yet due."""
+    kept = person_last_seen(actions.today_in_oslo() - timedelta(days=10))
+    later = (actions.today_in_oslo() + timedelta(days=3 * 366 + 30)).isoformat()
+    for args in (["retention", "run", "--today", later],
+                 ["retention", "run", "--today", "0001-01-02"],
+                 ["retention", "preview", "--on", "0001-01-01"],
+                 ["retention", "preview", "--on", "9999-12-31"]):
+        result = runner.invoke(args=args)
+        assert result.exit_code == 2 and "Error: Invalid value" in result.output, (args, result.output)
+    assert "retention preview --on" in runner.invoke(args=["retention", "run", "--today", later]).output
+    assert Person.get_or_none(Person.id == kept.id) is not None
+    assert RetentionRun.select().count() == 0
+    assert runner.invoke(args=["retention", "preview", "--on", later]).exit_code == 0
 
 
 def test_a_broken_rule_is_reported_and_the_rest_runs(db, monkeypatch):
