@@ -44,7 +44,7 @@ TECHNICAL = frozenset({
     "id", "person", "person_id", "user", "actor_id", "challenge", "consultant", "moved_to",
     "hash", "prev_hash", "ip_key", "address_key", "calendar_uid", "storage_id", "sequence",
     "attempts", "tries", "forget_after_send", "body_html", "attachments", "slot", "recorded_by",
-    "request", "version", "decided_by", "details_json"})
+    "request", "version", "decided_by", "details_json", "seq", "last_step"})
 
 LABELS = {
     "name": _l("Name"), "street": _l("Street address"), "postal_code": _l("Postal code"),
