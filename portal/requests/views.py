@@ -218,7 +218,8 @@ def mine():
 
 def _download_url(export):
     """The download link of a released copy still to be had, else None."""
-    if export is None or export.status != READY or export.released_at is None:
+    if export is None or export.status != READY or export.released_at is None \
+            or export.is_expired:
         return None
     return url_for("requests.download", token=actions.download_token(export))
 
