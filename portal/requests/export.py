@@ -214,6 +214,22 @@ def validate(document):
     jsonschema.Draft202012Validator(export_schema()).validate(document)
 
 
+class ExportInvalid(Exception):
+    """data.json does not match its schema. The message says where, never what: the error of a
+    failed job stays a week in Redis and goes to the worker's log, and jsonschema's own message
+    quotes the values (a whole row of the person's data for a row of the wrong form)."""
+
+
+def _validated(document):
+    try:
+        validate(document)
+    except jsonschema.ValidationError as error:
+        where = "/".join(str(part) for part in error.absolute_path)
+        raise ExportInvalid(f"data.json does not match the schema at /{where} "
+                            f"({error.validator})") from None
+    return document
+
+
 # --- The readable summary ----------------------------------------------------------------------
 
 def _models():
@@ -285,8 +301,7 @@ def summary(c):
 
 def write_zip(c):
     """Write the zip to the encrypted store, streaming; returns (storage_id, size)."""
-    document = data(c)
-    validate(document)
+    document = _validated(data(c))
     with storage.open_write() as out:
         # compresslevel 1: documents are compressed already, and time matters more here
         with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=1) as zf:
