@@ -167,7 +167,10 @@ def staff_events(person):
     """What staff did with the person's record, as the audit trail holds it."""
     if person is None:
         return []
+    # Since the person was created: an erased person's events keep their id, which SQLite
+    # gives to the next person created.
     return list(AuditEvent.select().where(AuditEvent.person_id == person.id,
+                                          AuditEvent.at >= person.created_at,
                                           AuditEvent.actor_role.in_(STAFF_ROLES))
                 .order_by(AuditEvent.at, AuditEvent.id))
 
