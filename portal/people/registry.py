@@ -159,7 +159,10 @@ def export_subject(subject, consented=()):
     with items), plus what is withheld from the copy and why."""
     found = {}
     for holding in row_holdings():
-        for row in rows_of(holding, subject):
+        rows = rows_of(holding, subject)
+        if holding.exported is not None:
+            rows = rows.where(holding.exported())
+        for row in rows:
             for key, item in _items(holding, row):
                 found.setdefault(key, []).append(item)
     groups = []
