@@ -21,7 +21,7 @@ from portal.people import registry
 from portal.people.models import Person
 from portal.queue import enqueue
 from portal.requests import deadlines
-from portal.requests.forms import KIND_LABELS
+from portal.requests.forms import DETAILS_MAX, KIND_LABELS
 from portal.requests.models import (
     BUILDING,
     CLOSED,
@@ -48,6 +48,9 @@ EXPORT_DAYS = 5                   # a released copy can be downloaded this long,
 BUILD_JOB = "jobs.requests.build_access_export"
 STALE_BUILD = timedelta(minutes=15)  # a build started this long ago without finishing: run again
 MAX_BUILDS = 8
+# What one request may hold, with the text of later requests of the same kind joined to it: a
+# script asking again and again must not grow one request (and the staff queue) without end.
+JOINED_MAX = 4 * DETAILS_MAX
 # Rows that exist only because someone asked: a request, its code, the e-mails about it. A
 # person we hold nothing else about is told that we hold nothing.
 PROCESS_CATEGORIES = frozenset({"requests", "codes", "messages"})
@@ -83,6 +86,8 @@ class RequestProblem(Exception):
         "not_ready": _l("The copy is not ready yet; it can be released once it is built."),
         "access_done": _l("An access request is done when its copy is released."),
         "not_access": _l("Only an access request has a copy to release."),
+        "full": _l("Your open request of this kind already holds as much text as it can. Wait "
+                   "for our answer to it, or write to us by e-mail. Nothing was added."),
     }
 
     def __init__(self, code):
@@ -264,11 +269,20 @@ def new_code(request, now=None):
 
 
 def confirm(request, code, now=None):
-    """Check the code sent for a request, then verify it; raises CodeProblem or RequestProblem."""
+    """Check the code sent for a request, then verify it; raises CodeProblem or RequestProblem.
+
+    A request that cannot be joined to the open one it belongs to (it holds as much as it can)
+    is deleted with what was typed: nothing will come of it."""
     if request.challenge_id is None:
         raise verification.CodeProblem("unknown")
     verification.check(request.challenge.token, code, PURPOSE, now)
-    return verify(request, "code", now)
+    try:
+        return verify(request, "code", now)
+    except RequestProblem as problem:
+        if problem.code == "full":
+            PrivacyRequest.delete().where(PrivacyRequest.id == request.id,
+                                          PrivacyRequest.status == RECEIVED).execute()
+        raise
 
 
 def ask_as_candidate(person, kind, details, locale, now=None):
@@ -328,6 +342,8 @@ def verify(request, how, now=None):
 
 def _join(request, first, now):
     details = "\n\n".join(d for d in (first.details, request.details) if d.strip())
+    if len(details) > JOINED_MAX:
+        raise RequestProblem("full")  # the transaction of verify() undoes the verification
     PrivacyRequest.update(details=details, updated_at=now).where(
         PrivacyRequest.id == first.id).execute()
     PrivacyRequest.delete().where(PrivacyRequest.id == request.id).execute()

@@ -21,7 +21,7 @@ from portal.requests import actions, export
 from portal.requests.forms import DETAILS_MAX
 from portal.requests.models import AccessExport, PrivacyRequest
 from tests.factories import make_person, make_user
-from tests.requests.conftest import ask_form, build_all, code_from
+from tests.requests.conftest import ask_form, ask_with_code, build_all, code_from
 
 HTMX = {"HX-Request": "true"}
 
@@ -121,6 +121,20 @@ def test_joining_cannot_grow_a_request_without_end(client, fresh_candidate, outb
     assert refused, [a.status_code for a in answers]
     assert "holder så mye tekst" in refused[-1].get_data(as_text=True)
     assert PrivacyRequest.select().count() == 1
+
+
+def test_a_request_proven_by_code_that_cannot_be_joined_is_told_so_and_deleted(client, outbox):
+    person = make_person(email="ida@example.no")
+    first = actions.ask_as_candidate(person, "question", "Første", "nb")
+    PrivacyRequest.update(details="y" * actions.JOINED_MAX).execute()
+    response = ask_with_code(client, outbox, email="ida@example.no", kind="question",
+                             details="Og en til")
+    assert response.status_code == 429
+    assert "holder så mye tekst" in response.get_data(as_text=True)
+    [kept] = PrivacyRequest.select()
+    assert kept.id == first.id and kept.details == "y" * actions.JOINED_MAX
+    # Nothing waits in this browser any more: the code page sends it to the form.
+    assert client.get("/privacy/requests/code").status_code == 302
 
 
 def test_asking_from_the_account_is_rate_limited(app, client, fresh_candidate):
