@@ -208,3 +208,32 @@ def test_no_download_button_once_the_five_days_are_over(client, fresh_candidate)
     page = client.get(f"/account/requests/{asked.id}").get_data(as_text=True)
     assert "/privacy/exports/" not in page
     assert "Kopien er slettet" in page
+
+
+# --- Blocking someone else's address ----------------------------------------------------------
+
+def _from(app, ip):
+    client = app.test_client()
+    client.environ_base["REMOTE_ADDR"] = ip
+    return client
+
+
+def test_nobody_can_block_an_address_from_asking_by_leaving_requests_unproven(app, outbox):
+    """Three requests typed with Kari's address, never proven, used to shut her out of the
+    public form for 24 hours (she gets their codes, but they belong to the stranger's browser)."""
+    for _ in range(3):
+        assert _from(app, "203.0.113.7").post("/privacy/requests/new", data=ask_form(
+            email="kari@example.no", name="Mallory")).status_code == 303
+    refused = _from(app, "203.0.113.7").post("/privacy/requests/new",
+                                               data=ask_form(email="kari@example.no"))
+    assert refused.status_code == 429  # the same network may not pile up more
+    kari = _from(app, "198.51.100.20")
+    assert ask_with_code(kari, outbox, email="kari@example.no", name="Kari").status_code == 302
+    assert PrivacyRequest.select().where(PrivacyRequest.status == "verified").count() == 1
+
+
+def test_a_verified_request_keeps_no_trace_of_the_network_it_came_from(client, outbox):
+    """The keyed hash of the IP counts requests waiting for their code; a proven request has no
+    use for it in the three years it is kept."""
+    ask_with_code(client, outbox, email="ola@example.no", kind="question", details="Hei")
+    assert PrivacyRequest.get().ip_key == ""
