@@ -242,7 +242,11 @@ def ask_publicly(kind, name, email, details, locale, ip, replaces=None, now=None
         if waiting.where(PrivacyRequest.ip_key == ip_key).count() >= _limit(
                 "REQUESTS_WAITING_PER_IP", 10):
             raise RequestProblem("per_ip")
-        if waiting.where(PrivacyRequest.email == email.lower()).count() >= _limit(
+        # Per address from this network: counted over every network, a stranger's three
+        # requests left unproven would shut the address's owner out for a day (the codes they
+        # cause to be sent are limited per address and hour by portal/verification).
+        if waiting.where(PrivacyRequest.email == email.lower(),
+                         PrivacyRequest.ip_key == ip_key).count() >= _limit(
                 "REQUESTS_WAITING_PER_ADDRESS", 3):
             raise RequestProblem("per_address")
         challenge = verification.start(email, PURPOSE, locale, now)
@@ -311,8 +315,9 @@ def verify(request, how, now=None):
         person = (Person.get_or_none(Person.id == request.person_id) if request.person_id
                   else Person.get_or_none(Person.email == request.email))
         # Only a received request is verified, once: two right codes at once verify it once.
+        # The keyed hash of the IP only counted requests waiting for their code: it goes.
         if not PrivacyRequest.update(
-                status=VERIFIED, verified_at=now, verified_how=how,
+                status=VERIFIED, verified_at=now, verified_how=how, ip_key="",
                 person=person.id if person else None, version=PrivacyRequest.version + 1,
                 updated_at=now).where(PrivacyRequest.id == request.id,
                                       PrivacyRequest.status == RECEIVED).execute():
