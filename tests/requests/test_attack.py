@@ -10,10 +10,14 @@ import zipfile
 from datetime import timedelta
 
 import pytest
+from hypothesis import HealthCheck, example, given, settings
+from hypothesis import strategies as st
 
 from portal import catalog, storage
 from portal.audit.actions import record
 from portal.audit.models import AuditEvent
+from portal.auth.actions import mark_fresh
+from portal.auth.models import LoginSession
 from portal.db import utcnow
 from portal.mail.models import Outbox
 from portal.people import registry
@@ -238,3 +242,42 @@ def test_a_verified_request_keeps_no_trace_of_the_network_it_came_from(client, o
     use for it in the three years it is kept."""
     ask_with_code(client, outbox, email="ola@example.no", kind="question", details="Hei")
     assert PrivacyRequest.get().ip_key == ""
+
+
+# --- Hostile values in every field of the staff steps and of asking from the account ----------
+
+HOSTILE = st.one_of(
+    st.text(max_size=120),
+    st.sampled_from(["a\x00b", "x" * 10_000, "\u202eevil\u202c", "%", "_", "%_\\", "' OR 1=1 --",
+                     "99999999999999999999999", "-1", "1e309", "", "  ", "<b>x</b>", "1", "2",
+                     "access", "question", "\u2028", "\x7f"]))
+
+
+@pytest.mark.parametrize("app_config", [{"PRIVACY_REQUEST_LIMIT": "100000 per hour"}])
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(step=st.sampled_from(["start", "extend", "deny", "done", "release"]), version=HOSTILE,
+       months=HOSTILE, text=HOSTILE, kind=HOSTILE, details=HOSTILE)
+@example(step="extend", version="0", months="1", text="a\x00b", kind="question", details="a\x00b")
+@example(step="deny", version="-1", months="", text="x" * 10_000, kind="\x00", details="x" * 10_000)
+@example(step="start", version="99999999999999999999999", months="1", text="%_\\", kind="access",
+         details="\u202eevil\u202c")
+def test_staff_steps_and_asking_survive_any_input(app, client, login_as, step, version, months,
+                                                   text, kind, details):
+    login_as("staff")
+    asked = actions.ask_as_candidate(make_person(), "question", "Hva har dere?", "nb")
+    response = client.post(f"/staff/requests/{asked.id}/{step}", headers=HTMX, data={
+        "version": version, "months": months, "reason": text, "message": text})
+    assert response.status_code == 200
+    assert "<b>x</b>" not in response.get_data(as_text=True)
+    row = PrivacyRequest.get_by_id(asked.id)
+    for value in (row.answer, row.extension_reason):
+        assert "\x00" not in value and len(value) <= DETAILS_MAX
+    # The same browser as a candidate who just gave the password, asking.
+    user = login_as("candidate", person=make_person())
+    user.login_session = LoginSession.select().where(LoginSession.user == user.id).get()
+    mark_fresh(user)
+    response = client.post("/account/requests", data={"kind": kind, "details": details})
+    assert response.status_code in (303, 422, 429)
+    for row in PrivacyRequest.select():
+        assert row.kind in ("access", "correction", "erasure", "question")
+        assert "\x00" not in row.details and len(row.details) <= actions.JOINED_MAX
