@@ -281,3 +281,27 @@ def test_staff_steps_and_asking_survive_any_input(app, client, login_as, step, v
     for row in PrivacyRequest.select():
         assert row.kind in ("access", "correction", "erasure", "question")
         assert "\x00" not in row.details and len(row.details) <= actions.JOINED_MAX
+
+
+def test_a_refused_recipient_leaves_no_address_in_the_failed_job(app, monkeypatch):
+    """The mail server's refusal quotes the address; the error of a failed job stays a week in
+    Redis and goes to the worker's log, so it names the outbox row, not the person."""
+    import smtplib
+
+    from flask_mailman import EmailMultiAlternatives
+
+    from portal.mail.actions import send
+
+    def refuse(self, *args, **kwargs):
+        raise smtplib.SMTPRecipientsRefused({"kari@example.no": (
+            550, b"5.1.1 <kari@example.no>: Recipient address rejected: Kari Nordmann unknown")})
+    monkeypatch.setattr(EmailMultiAlternatives, "send", refuse)
+    asked = actions.ask_publicly("question", "Kari Nordmann", "kari@example.no", "Hei", "nb",
+                                 "127.0.0.1")
+    [row] = Outbox.select().where(Outbox.to == asked.email)
+    with pytest.raises(Exception) as failed:
+        send(row.id)
+    told = "".join(traceback.format_exception(failed.value))
+    assert "kari" not in told.lower() and "Nordmann" not in told
+    assert str(row.id) in str(failed.value) and "550" in str(failed.value)
+    assert Outbox.get_by_id(row.id).sent_at is None  # the relay tries again
