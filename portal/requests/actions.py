@@ -9,6 +9,7 @@ Staff steps carry the `version` the staff member saw: of two staff acting at onc
 is told that the request changed and nothing of theirs is applied.
 """
 import secrets
+import unicodedata
 from datetime import UTC, date, datetime, time, timedelta
 
 from flask import current_app
@@ -613,6 +614,21 @@ def steps(request):
     if request.status == DENIED and request.closed_at:
         done.append((_l("Denied"), request.closed_at, request.answer))
     return done
+
+
+def _folded(name):
+    return " ".join(unicodedata.normalize("NFKC", name or "").casefold().split())
+
+
+def held_name(request):
+    """The name held for the person a request is about, when the name typed differs from it
+    (case and spaces aside): for staff, the reasonable doubt that calls for asking more before
+    a copy proven by a code alone is released. None when they match or nobody is known."""
+    person = (Person.get_or_none(Person.id == request.person_id)
+              if request.person_id is not None else None)
+    if person is None or _folded(person.name) == _folded(request.name):
+        return None
+    return person.name
 
 
 def open_requests():

@@ -61,7 +61,7 @@ def _locale():
 def request_helpers():
     return {"request_kind_labels": KIND_LABELS, "request_status_labels": actions.STATUS_LABELS,
             "request_steps": actions.steps, "request_days_left": deadlines.days_left,
-            "request_urgency": deadlines.urgency}
+            "request_urgency": deadlines.urgency, "request_held_name": actions.held_name}
 
 
 def _proven_email():

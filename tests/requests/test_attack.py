@@ -305,3 +305,23 @@ def test_a_refused_recipient_leaves_no_address_in_the_failed_job(app, monkeypatc
     assert "kari" not in told.lower() and "Nordmann" not in told
     assert str(row.id) in str(failed.value) and "550" in str(failed.value)
     assert Outbox.get_by_id(row.id).sent_at is None  # the relay tries again
+
+
+# --- Staff approving a copy by its address alone ----------------------------------------------
+
+@pytest.mark.parametrize("lang,shown", [("nb", "Navnet vi har på adressen: Kari Nordmann"),
+                                        ("en", "The name we hold for the address: Kari Nordmann")])
+def test_staff_see_when_the_name_typed_is_not_the_name_held_for_the_address(
+        app, client, login_as, outbox, lang, shown):
+    """Releasing a copy proven by a code alone is the identity check: a name that does not match
+    the one held for the address is the reasonable doubt that calls for asking more."""
+    make_person(name="Kari Nordmann", email="kari@example.no", stage=catalog.CANDIDATE)
+    ask_with_code(app.test_client(), outbox, email="kari@example.no", name="Ola Hansen")
+    ask_with_code(app.test_client(), outbox, email="kari@example.no", kind="question",
+                  name="Kari  nordmann", details="Hei")  # the same name, typed differently
+    build_all()
+    login_as("staff")
+    with client.session_transaction() as session:
+        session["lang"] = lang
+    page = client.get("/staff/queue").get_data(as_text=True)
+    assert page.count(shown) == 1
