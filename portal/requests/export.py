@@ -345,12 +345,14 @@ def build(export_id, now=None):
                                                  AccessExport.status == BUILDING).execute()
         raise
     with db.atomic():
-        request = PrivacyRequest.get_by_id(request.id)
-        built = request.status in OPEN and AccessExport.update(
+        request = PrivacyRequest.get_or_none(PrivacyRequest.id == request.id)
+        built = request is not None and request.status in OPEN and AccessExport.update(
             status=READY, storage_id=storage_id, size=size, documents=len(c.files),
             built_at=utcnow()).where(AccessExport.id == export.id,
                                      AccessExport.status == BUILDING).execute()
-        if not built:  # denied meanwhile, or another run finished first
+        # Denied meanwhile, another run finished first, or the person was erased meanwhile
+        # (their request and this row with them): the zip goes now, not at the nightly clean-up.
+        if not built:
             db.after_commit(lambda: storage.delete(storage_id))
             return False
         record("privacy_request.export_built", person=request.person_id, request=request.id,

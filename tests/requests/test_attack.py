@@ -325,3 +325,25 @@ def test_staff_see_when_the_name_typed_is_not_the_name_held_for_the_address(
         session["lang"] = lang
     page = client.get("/staff/queue").get_data(as_text=True)
     assert page.count(shown) == 1
+
+
+# --- An erasure while the copy is being made ---------------------------------------------------
+
+def test_a_copy_finished_after_its_person_was_erased_is_deleted_at_once(app, monkeypatch):
+    """The zip holds everything about the person: made while they were being erased, it must go
+    with them, not wait for the nightly clean-up (and the job must not fail and retry)."""
+    person = make_person(name="Kari Nordmann", email="kari@example.no")
+    actions.ask_as_candidate(person, "access", "", "nb")
+    [row] = AccessExport.select()
+    written = []
+    real = export.write_zip
+
+    def write_then_erase(c):
+        storage_id, size = real(c)
+        written.append(storage_id)
+        registry.erase_person(person, "asked to be erased", confirm=False)
+        return storage_id, size
+    monkeypatch.setattr(export, "write_zip", write_then_erase)
+    assert export.build(row.id) is False
+    with pytest.raises(storage.StorageError):
+        b"".join(storage.stream(written[0]))
