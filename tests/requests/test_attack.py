@@ -347,3 +347,19 @@ def test_a_copy_finished_after_its_person_was_erased_is_deleted_at_once(app, mon
     assert export.build(row.id) is False
     with pytest.raises(storage.StorageError):
         b"".join(storage.stream(written[0]))
+
+
+@pytest.mark.parametrize("state", ["queued", "expired"])
+def test_a_person_whose_copy_is_not_built_or_has_expired_can_be_erased(app, state):
+    """A copy has no file while it is being made, and none once its five days are over: its
+    person's erasure (asked, or the retention sweep) must still go through, on PostgreSQL too,
+    where a file-less row made the whole erasure fail."""
+    person = make_person(email="kari@example.no")
+    actions.ask_as_candidate(person, "access", "", "nb")
+    if state == "expired":
+        build_all()
+        AccessExport.update(expires_at=utcnow() - timedelta(minutes=1)).execute()
+        assert actions.expire_exports() == 1
+    assert AccessExport.get().storage_id is None
+    registry.erase_person(person, "asked to be erased", confirm=False)
+    assert not AccessExport.select().exists() and not PrivacyRequest.select().exists()
