@@ -105,7 +105,8 @@ class Prepared:
         built = self._built.get(kind)
         if built is None:
             query = self.build()
-            if isinstance(query, Insert) and query._returning is None and db.obj.returning_clause:
+            if (isinstance(query, Insert) and not query._as_rowcount and query._returning is None
+                    and db.obj.returning_clause):
                 query._returning = query._pk_returning()  # as Insert.execute() does
             sql, params = db.obj.get_sql_context().sql(query).query()
             built = self._built[kind] = (query, sql, params)

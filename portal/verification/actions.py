@@ -94,6 +94,21 @@ def _code_hash(challenge_token, email, purpose, code):
 
 # The statements of every code sent and checked, built once (portal/db.py, Prepared).
 _new_challenge = prepared_insert(Challenge)
+
+
+def _count_code():
+    hour_over = CodeQuota.window_start <= Bound("hour_ago")
+    now = Bound("now", CodeQuota.window_start)
+    return (CodeQuota.insert(address_key=Bound("key", CodeQuota.address_key), window_start=now, count=1)
+            .on_conflict(conflict_target=[CodeQuota.address_key],
+                         update={CodeQuota.count: Case(None, [(hour_over, 1)], CodeQuota.count + 1),
+                                 CodeQuota.window_start: Case(None, [(hour_over, now)],
+                                                              CodeQuota.window_start)},
+                         where=hour_over | (CodeQuota.count < CODES_PER_HOUR))
+            .as_rowcount())
+
+
+_COUNT_CODE = Prepared(_count_code)
 _COUNT_TRY = Prepared(lambda: Challenge.update(tries=Challenge.tries + 1).where(
     Challenge.id == Bound("id"), Challenge.used_at.is_null(), Challenge.tries < MAX_TRIES,
     Challenge.expires_at > Bound("now")))
@@ -111,14 +126,7 @@ def allow_code_to(email, now=None):
     """
     now = now or utcnow()
     key = address_key(email)
-    hour_over = CodeQuota.window_start <= now - WINDOW
-    counted = (CodeQuota.insert(address_key=key, window_start=now, count=1)
-               .on_conflict(conflict_target=[CodeQuota.address_key],
-                            update={CodeQuota.count: Case(None, [(hour_over, 1)], CodeQuota.count + 1),
-                                    CodeQuota.window_start: Case(None, [(hour_over, now)],
-                                                                 CodeQuota.window_start)},
-                            where=hour_over | (CodeQuota.count < CODES_PER_HOUR))
-               .as_rowcount().execute())
+    counted = _COUNT_CODE.execute(key=key, now=now, hour_ago=now - WINDOW)
     if not counted:
         quota = CodeQuota.get(CodeQuota.address_key == key)
         raise TooManyCodes(quota.window_start + WINDOW)
