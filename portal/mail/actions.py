@@ -8,6 +8,7 @@ nothing: the relay queues the row again.
 """
 import base64
 import json
+import smtplib
 from datetime import timedelta
 
 from flask import current_app, render_template
@@ -27,6 +28,12 @@ _CONTEXTS = {}
 
 class Gone(Exception):
     """What an e-mail is about no longer exists (a booking erased before it went out)."""
+
+
+class MailFailed(Exception):
+    """Sending an outbox e-mail failed. It names the row and the server's code, never the
+    address: the mail server's own message quotes it, and the error of a failed job stays a
+    week in Redis and goes to the worker's log."""
 
 
 def email_context(template):
@@ -136,7 +143,12 @@ def send(outbox_id):
         message.attach_alternative(html, "text/html")
     for name, data, mime in attachments:
         message.attach(name, data, mime)
-    message.send()
+    try:
+        message.send()
+    except smtplib.SMTPException as exc:
+        codes = [str(c) for c, _ in getattr(exc, "recipients", {}).values()]
+        code = getattr(exc, "smtp_code", None) or ",".join(codes)
+        raise MailFailed(f"outbox {row.id}: {type(exc).__name__} {code}".strip()) from None
     # Once sent, the row keeps who and when, not what: its values hold live codes and links
     # that have no reason to stay in the database; an erasure's confirmation keeps no address.
     forgotten = {"to": "", "subject": ""} if row.forget_after_send else {}

@@ -83,6 +83,10 @@ class Rows:
     created: str = "created_at"    # when a row was made: replaying an erasure spares later rows
     subject_kind: str = "candidate"  # whom the rows are about: candidate, reference
     expires: Expiry = None         # when rows go by themselves (portal/retention)
+    # A condition (no arguments) on the model that the rows of the person's copy meet: rows
+    # that are not theirs to read (what a stranger typed with their address, unproven) are
+    # left out of the copy; erasure and the other operations still take every row.
+    exported: Callable = None
 
     @property
     def name(self):

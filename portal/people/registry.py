@@ -159,7 +159,10 @@ def export_subject(subject, consented=()):
     with items), plus what is withheld from the copy and why."""
     found = {}
     for holding in row_holdings():
-        for row in rows_of(holding, subject):
+        rows = rows_of(holding, subject)
+        if holding.exported is not None:
+            rows = rows.where(holding.exported())
+        for row in rows:
             for key, item in _items(holding, row):
                 found.setdefault(key, []).append(item)
     groups = []
@@ -313,8 +316,10 @@ def _delete_rows(subject, created_before=None):
     files = []
     for holding in declarations():
         if isinstance(holding, Files):
-            files += [getattr(r, holding.column) for r in _scoped(holding.rows, subject,
-                                                                      created_before)]
+            # A row may name no file (a copy still being made, or expired): nothing to remove,
+            # and PostgreSQL refuses a pending deletion without one, failing the whole erasure.
+            files += [s for s in (getattr(r, holding.column) for r in _scoped(
+                holding.rows, subject, created_before)) if s]
     counts = {}
     for holding in sorted(row_holdings(), key=lambda h: -order[h.model]):
         if holding.erase is not DELETE:

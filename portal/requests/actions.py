@@ -9,6 +9,7 @@ Staff steps carry the `version` the staff member saw: of two staff acting at onc
 is told that the request changed and nothing of theirs is applied.
 """
 import secrets
+import unicodedata
 from datetime import UTC, date, datetime, time, timedelta
 
 from flask import current_app
@@ -21,7 +22,7 @@ from portal.people import registry
 from portal.people.models import Person
 from portal.queue import enqueue
 from portal.requests import deadlines
-from portal.requests.forms import KIND_LABELS
+from portal.requests.forms import DETAILS_MAX, KIND_LABELS
 from portal.requests.models import (
     BUILDING,
     CLOSED,
@@ -48,6 +49,9 @@ EXPORT_DAYS = 5                   # a released copy can be downloaded this long,
 BUILD_JOB = "jobs.requests.build_access_export"
 STALE_BUILD = timedelta(minutes=15)  # a build started this long ago without finishing: run again
 MAX_BUILDS = 8
+# What one request may hold, with the text of later requests of the same kind joined to it: a
+# script asking again and again must not grow one request (and the staff queue) without end.
+JOINED_MAX = 4 * DETAILS_MAX
 # Rows that exist only because someone asked: a request, its code, the e-mails about it. A
 # person we hold nothing else about is told that we hold nothing.
 PROCESS_CATEGORIES = frozenset({"requests", "codes", "messages"})
@@ -83,6 +87,8 @@ class RequestProblem(Exception):
         "not_ready": _l("The copy is not ready yet; it can be released once it is built."),
         "access_done": _l("An access request is done when its copy is released."),
         "not_access": _l("Only an access request has a copy to release."),
+        "full": _l("Your open request of this kind already holds as much text as it can. Wait "
+                   "for our answer to it, or write to us by e-mail. Nothing was added."),
     }
 
     def __init__(self, code):
@@ -237,7 +243,11 @@ def ask_publicly(kind, name, email, details, locale, ip, replaces=None, now=None
         if waiting.where(PrivacyRequest.ip_key == ip_key).count() >= _limit(
                 "REQUESTS_WAITING_PER_IP", 10):
             raise RequestProblem("per_ip")
-        if waiting.where(PrivacyRequest.email == email.lower()).count() >= _limit(
+        # Per address from this network: counted over every network, a stranger's three
+        # requests left unproven would shut the address's owner out for a day (the codes they
+        # cause to be sent are limited per address and hour by portal/verification).
+        if waiting.where(PrivacyRequest.email == email.lower(),
+                         PrivacyRequest.ip_key == ip_key).count() >= _limit(
                 "REQUESTS_WAITING_PER_ADDRESS", 3):
             raise RequestProblem("per_address")
         challenge = verification.start(email, PURPOSE, locale, now)
@@ -264,11 +274,20 @@ def new_code(request, now=None):
 
 
 def confirm(request, code, now=None):
-    """Check the code sent for a request, then verify it; raises CodeProblem or RequestProblem."""
+    """Check the code sent for a request, then verify it; raises CodeProblem or RequestProblem.
+
+    A request that cannot be joined to the open one it belongs to (it holds as much as it can)
+    is deleted with what was typed: nothing will come of it."""
     if request.challenge_id is None:
         raise verification.CodeProblem("unknown")
     verification.check(request.challenge.token, code, PURPOSE, now)
-    return verify(request, "code", now)
+    try:
+        return verify(request, "code", now)
+    except RequestProblem as problem:
+        if problem.code == "full":
+            PrivacyRequest.delete().where(PrivacyRequest.id == request.id,
+                                          PrivacyRequest.status == RECEIVED).execute()
+        raise
 
 
 def ask_as_candidate(person, kind, details, locale, now=None):
@@ -297,8 +316,9 @@ def verify(request, how, now=None):
         person = (Person.get_or_none(Person.id == request.person_id) if request.person_id
                   else Person.get_or_none(Person.email == request.email))
         # Only a received request is verified, once: two right codes at once verify it once.
+        # The keyed hash of the IP only counted requests waiting for their code: it goes.
         if not PrivacyRequest.update(
-                status=VERIFIED, verified_at=now, verified_how=how,
+                status=VERIFIED, verified_at=now, verified_how=how, ip_key="",
                 person=person.id if person else None, version=PrivacyRequest.version + 1,
                 updated_at=now).where(PrivacyRequest.id == request.id,
                                       PrivacyRequest.status == RECEIVED).execute():
@@ -328,6 +348,8 @@ def verify(request, how, now=None):
 
 def _join(request, first, now):
     details = "\n\n".join(d for d in (first.details, request.details) if d.strip())
+    if len(details) > JOINED_MAX:
+        raise RequestProblem("full")  # the transaction of verify() undoes the verification
     PrivacyRequest.update(details=details, updated_at=now).where(
         PrivacyRequest.id == first.id).execute()
     PrivacyRequest.delete().where(PrivacyRequest.id == request.id).execute()
@@ -592,6 +614,21 @@ def steps(request):
     if request.status == DENIED and request.closed_at:
         done.append((_l("Denied"), request.closed_at, request.answer))
     return done
+
+
+def _folded(name):
+    return " ".join(unicodedata.normalize("NFKC", name or "").casefold().split())
+
+
+def held_name(request):
+    """The name held for the person a request is about, when the name typed differs from it
+    (case and spaces aside): for staff, the reasonable doubt that calls for asking more before
+    a copy proven by a code alone is released. None when they match or nobody is known."""
+    person = (Person.get_or_none(Person.id == request.person_id)
+              if request.person_id is not None else None)
+    if person is None or _folded(person.name) == _folded(request.name):
+        return None
+    return person.name
 
 
 def open_requests():

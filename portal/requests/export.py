@@ -166,7 +166,10 @@ def staff_events(person):
     """What staff did with the person's record, as the audit trail holds it."""
     if person is None:
         return []
+    # Since the person was created: an erased person's events keep their id, which SQLite
+    # gives to the next person created.
     return list(AuditEvent.select().where(AuditEvent.person_id == person.id,
+                                          AuditEvent.at >= person.created_at,
                                           AuditEvent.actor_role.in_(STAFF_ROLES))
                 .order_by(AuditEvent.at, AuditEvent.id))
 
@@ -212,6 +215,22 @@ def validate(document):
     """Raise jsonschema.ValidationError unless data.json matches the schema."""
     import jsonschema  # only where a copy is built: the worker, not the web
     jsonschema.Draft202012Validator(export_schema()).validate(document)
+
+
+class ExportInvalid(Exception):
+    """data.json does not match its schema. The message says where, never what: the error of a
+    failed job stays a week in Redis and goes to the worker's log, and jsonschema's own message
+    quotes the values (a whole row of the person's data for a row of the wrong form)."""
+
+
+def _validated(document):
+    try:
+        validate(document)
+    except jsonschema.ValidationError as error:
+        where = "/".join(str(part) for part in error.absolute_path)
+        raise ExportInvalid(f"data.json does not match the schema at /{where} "
+                            f"({error.validator})") from None
+    return document
 
 
 # --- The readable summary ----------------------------------------------------------------------
@@ -285,8 +304,7 @@ def summary(c):
 
 def write_zip(c):
     """Write the zip to the encrypted store, streaming; returns (storage_id, size)."""
-    document = data(c)
-    validate(document)
+    document = _validated(data(c))
     with storage.open_write() as out:
         # compresslevel 1: documents are compressed already, and time matters more here
         with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=1) as zf:
@@ -327,12 +345,14 @@ def build(export_id, now=None):
                                                  AccessExport.status == BUILDING).execute()
         raise
     with db.atomic():
-        request = PrivacyRequest.get_by_id(request.id)
-        built = request.status in OPEN and AccessExport.update(
+        request = PrivacyRequest.get_or_none(PrivacyRequest.id == request.id)
+        built = request is not None and request.status in OPEN and AccessExport.update(
             status=READY, storage_id=storage_id, size=size, documents=len(c.files),
             built_at=utcnow()).where(AccessExport.id == export.id,
                                      AccessExport.status == BUILDING).execute()
-        if not built:  # denied meanwhile, or another run finished first
+        # Denied meanwhile, another run finished first, or the person was erased meanwhile
+        # (their request and this row with them): the zip goes now, not at the nightly clean-up.
+        if not built:
             db.after_commit(lambda: storage.delete(storage_id))
             return False
         record("privacy_request.export_built", person=request.person_id, request=request.id,

@@ -2,7 +2,15 @@
 from flask_babel import lazy_gettext as _l
 from wtforms import EmailField, HiddenField, IntegerField, RadioField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import AnyOf, DataRequired, InputRequired, Length, Optional, ValidationError
+from wtforms.validators import (
+    AnyOf,
+    DataRequired,
+    InputRequired,
+    Length,
+    NumberRange,
+    Optional,
+    ValidationError,
+)
 
 from portal.requests.models import KINDS
 from portal.web.forms import Form, has_letter, nfc, one_line_name, plain_text, strip, valid_email
@@ -69,8 +77,9 @@ class AddressForm(Form):
 # --- Staff --------------------------------------------------------------------------------------
 
 class StepForm(Form):
-    """A staff step: the request's step counter as the staff member saw it."""
-    version = IntegerField(validators=[InputRequired()])
+    """A staff step: the request's step counter as the staff member saw it (a counter outside
+    the column's range is no counter the page showed: the request changed)."""
+    version = IntegerField(validators=[InputRequired(), NumberRange(min=0, max=2 ** 31 - 1)])
 
 
 def _reason(message):

@@ -81,3 +81,9 @@ class AccessExport(BaseModel):
     released_at = DateTimeField(null=True)
     expires_at = DateTimeField(null=True, index=True)
     downloaded_at = DateTimeField(null=True)
+
+    @property
+    def is_expired(self):
+        """Deleted, or its days are over (the hourly job deletes the file a little later)."""
+        return self.status == EXPIRED or (self.expires_at is not None
+                                          and self.expires_at <= utcnow())

@@ -61,7 +61,7 @@ def _locale():
 def request_helpers():
     return {"request_kind_labels": KIND_LABELS, "request_status_labels": actions.STATUS_LABELS,
             "request_steps": actions.steps, "request_days_left": deadlines.days_left,
-            "request_urgency": deadlines.urgency}
+            "request_urgency": deadlines.urgency, "request_held_name": actions.held_name}
 
 
 def _proven_email():
@@ -147,8 +147,11 @@ def code():
     except verification.CodeProblem as problem:
         form.code.data = ""
         return _code_page(email, form, status=422, problem=problem, asking=asked is not None)
-    except actions.RequestProblem:  # the same code sent twice at once: the first one counted
-        return _gone()
+    except actions.RequestProblem as problem:
+        session.pop(WAITING, None)
+        if problem.code == "full":  # the open request it joins holds as much as it can
+            return _new_page(PublicAskForm(formdata=None), status=429, problem=problem.message)
+        return _gone()  # the same code sent twice at once: the first one counted
     session.pop(WAITING, None)
     session.pop(PROVING, None)
     _prove(result.email)
@@ -218,7 +221,8 @@ def mine():
 
 def _download_url(export):
     """The download link of a released copy still to be had, else None."""
-    if export is None or export.status != READY or export.released_at is None:
+    if export is None or export.status != READY or export.released_at is None \
+            or export.is_expired:
         return None
     return url_for("requests.download", token=actions.download_token(export))
 
@@ -284,8 +288,13 @@ def _account_page(person, form, status=200, problem=None):
                   empty=EmptyForm())
 
 
+def _account_key():
+    return f"account-{current_user.get_id()}"
+
+
 @bp.route("/account/requests", methods=["GET", "POST"])
 @roles("candidate")
+@limiter.limit(_limit, methods=["POST"], key_func=_account_key)
 def account():
     """List one's requests, and ask a new one after confirming it is you."""
     person = current_person()
