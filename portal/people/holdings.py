@@ -138,6 +138,20 @@ class Folder:
 
 
 @dataclass(frozen=True)
+class Tell:
+    """Who must be told when a subject's rows of `rows` are erased: a consultant whose calendar
+    holds a meeting with them. `gather(query)` reads, from the query of the subject's rows and
+    before they go, what the telling needs (plain values, nothing of the subject beyond what
+    the one told already had); `tell(values)` runs once the rows are gone, in the erasure's
+    transaction, and writes the e-mails to the outbox. They are sent after the erasure
+    commits, and never if it rolls back. A replay after a restore tells nobody again."""
+    rows: Rows
+    gather: Callable
+    tell: Callable
+    name: str = "told at erasure"
+
+
+@dataclass(frozen=True)
 class NoPersonalData:
     """A model that holds nothing about a data subject, and why."""
     model: type

@@ -23,7 +23,7 @@ from portal.audit.actions import record
 from portal.db import any_of, checkpoint, db, is_postgres, oslo_date, utcnow
 from portal.mail.actions import email_context
 from portal.people.contact import contact
-from portal.people.holdings import DELETE, Files, Folder, NoPersonalData, RedisKeys, Rows, Subject
+from portal.people.holdings import DELETE, Files, Folder, NoPersonalData, RedisKeys, Rows, Subject, Tell
 from portal.people.models import PendingFileDeletion, Person, Tombstone
 from portal.private_files import open_private, private_dir
 from portal.ratelimit import forget_keys, keyed_hash
@@ -383,8 +383,9 @@ def erase_people(person_ids, reason, confirm=False, only=None):
     at the same moment) are skipped, and so are those no longer matching `only` (a condition on
     Person checked under the lock: still due). Files go after commit; Redis keys too, or, when Redis is
     down, each tombstone keeps the keyed names of its person's keys until `finish_erasures`
-    removes them. With `confirm`, each person gets a confirmation, the last e-mail, whose
-    record loses the address once sent.
+    removes them. Whoever a feature says must be told (`Tell`: a consultant whose meeting is
+    off) gets an e-mail, sent after commit. With `confirm`, each person gets a confirmation,
+    the last e-mail, whose record loses the address once sent.
     """
     from portal.mail.actions import queue_email  # mail's models point at people's
     with db.atomic():
@@ -393,7 +394,11 @@ def erase_people(person_ids, reason, confirm=False, only=None):
             return []
         subjects = subjects_of(present)
         everyone = group(subjects.values())
+        told = [(h, h.gather(rows_of(h.rows, everyone))) for h in declarations()
+                if isinstance(h, Tell)]
         files, counts = _delete_rows(everyone)
+        for holding, values in told:
+            holding.tell(values)  # e-mails in the outbox, sent once this commits
         _queue_file_removal(files)
         erased_at = utcnow()
         rows, everyones_keys = [], set()
