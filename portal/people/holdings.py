@@ -47,11 +47,13 @@ class Expiry:
     """When rows of a holding go by themselves: the catalog `rule` (its period, from its
     column `after`, or `column` where the model names it otherwise), and `also`, a condition of
     rows that are done whatever their age (a used code). `subject` marks the holding whose
-    expiry erases the whole data subject through the registry (a Person: three years)."""
+    expiry erases the whole data subject through the registry (a Person: three years).
+    `only` narrows the rule to rows matching a condition (e-mails never sent)."""
     rule: object
     column: str = None
     also: Callable = None
     subject: bool = False
+    only: Callable = None
 
     @property
     def clock(self):
@@ -82,7 +84,7 @@ class Rows:
     source: str = "person"         # who gave it: person, staff, booking, portal, candidate
     created: str = "created_at"    # when a row was made: replaying an erasure spares later rows
     subject_kind: str = "candidate"  # whom the rows are about: candidate, reference
-    expires: Expiry = None         # when rows go by themselves (portal/retention)
+    expires: object = None         # Expiry, or a tuple of them: when rows go by themselves
 
     @property
     def name(self):
@@ -108,6 +110,13 @@ class Rows:
         for part in parts[1:]:
             condition |= part
         return condition
+
+    @property
+    def expiries(self):
+        """Every Expiry of the holding (none, one, or several rules for different rows)."""
+        if self.expires is None:
+            return ()
+        return self.expires if isinstance(self.expires, tuple) else (self.expires,)
 
     def category_of(self, row):
         return self.category(row) if callable(self.category) else self.category

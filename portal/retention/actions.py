@@ -16,6 +16,7 @@ A run computes everything due as of its `today`, so a missed night is caught up 
 """
 import json
 import time
+from dataclasses import replace
 from datetime import date, datetime, timedelta
 
 from flask import current_app
@@ -41,10 +42,12 @@ def today_in_oslo(now=None):
 # -- What the rules apply to --------------------------------------------------------------------
 
 def expiring(pace=None, subject=None):
-    """The holdings with an expiry, optionally only of one pace or only subject (Person) ones."""
-    return [h for h in registry.row_holdings() if h.expires is not None
-            and (pace is None or h.expires.rule.pace == pace)
-            and (subject is None or h.expires.subject == subject)]
+    """The holdings with an expiry, optionally only of one pace or only subject (Person) ones;
+    a holding with several rules (e-mails: after sending, or never sent) once per rule, each
+    with that one as its `expires`."""
+    return [replace(h, expires=e) for h in registry.row_holdings() for e in h.expiries
+            if (pace is None or e.rule.pace == pace)
+            and (subject is None or e.subject == subject)]
 
 
 def rule_problems():
@@ -66,6 +69,8 @@ def _due_rows(holding, now):
     condition = getattr(model, expiry.clock) <= _row_cutoff(expiry.rule, now)
     if expiry.also is not None:
         condition |= expiry.also()
+    if expiry.only is not None:
+        condition &= expiry.only()
     return model.select(model.id).where(condition)
 
 
