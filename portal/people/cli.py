@@ -16,9 +16,13 @@ def people():
 def replay_erasures():
     """After restoring a database backup: erase again everyone in the erasure log (data made
     before each erasure only; a person who came back afterwards is left alone)."""
-    entries = len(registry.read_erasure_log())
+    entries, torn = registry.read_erasure_log_checked()
+    for number in torn:
+        click.echo(f"line {number} of {registry.erasure_log_path()} is not a whole entry (torn "
+                   "by a crash while it was written: that erasure never committed); skipped",
+                   err=True)
     erased, rows = registry.replay_erasures()
-    click.echo(f"{entries} erasures in {registry.erasure_log_path()}: "
+    click.echo(f"{len(entries)} erasures in {registry.erasure_log_path()}: "
                f"{erased} people and {rows} rows erased again.")
 
 

@@ -9,6 +9,7 @@ reads them and is the one way to
 - erase a person (`erase_person`), finish what Redis could not take at the time
   (`finish_erasures`), and erase again after a backup is restored (`replay_erasures`).
 """
+import fcntl
 import json
 import logging
 import os
@@ -286,9 +287,23 @@ def _append_to_log(tombstones, people):
     path = erasure_log_path()
     private_dir(os.path.dirname(path) or ".")
     with open_private(path, append=True) as f:
+        fcntl.flock(f.fileno(), fcntl.LOCK_EX)  # one appender at a time; released at close
+        if _ends_torn(path):
+            # A crash while appending left half a line (its erasure never committed): ours
+            # starts on a line of its own rather than finishing that one.
+            lines = b"\n" + lines
         f.write(lines)
         f.flush()
         os.fsync(f.fileno())
+
+
+def _ends_torn(path):
+    """Whether the log's last line lacks its end (a crash while it was written)."""
+    with open(path, "rb") as f:
+        if f.seek(0, os.SEEK_END) == 0:
+            return False
+        f.seek(-1, os.SEEK_END)
+        return f.read(1) != b"\n"
 
 
 def _redis_fragments(subject):
@@ -475,12 +490,43 @@ def was_erased(email):
     return list(Tombstone.select().where(Tombstone.email_hash == _email_hash(email)))
 
 
-def read_erasure_log():
+def _whole_entry(line):
+    """A log line as an entry, or None when it is not a whole one (torn by a crash)."""
     try:
-        with open(erasure_log_path(), encoding="utf-8") as f:
-            return [json.loads(line) for line in f if line.strip()]
+        entry = json.loads(line)
+        datetime.fromisoformat(entry["at"])
+    except (ValueError, TypeError, KeyError):
+        return None
+    if not (isinstance(entry, dict) and isinstance(entry.get("tombstone"), int)
+            and isinstance(entry.get("email_hash"), str) and isinstance(entry.get("reason"), str)):
+        return None
+    return entry
+
+
+def read_erasure_log_checked():
+    """(entries, torn): every whole line of the erasure log, and the numbers (from 1) of lines
+    that are not whole entries. A line torn by a crash while it was appended belongs to an
+    erasure that never committed (the line is written before the commit), so skipping it
+    loses nothing; it is reported all the same."""
+    entries, torn = [], []
+    try:
+        with open(erasure_log_path(), "rb") as f:
+            for number, raw in enumerate(f, start=1):
+                if not raw.strip():
+                    continue
+                entry = _whole_entry(raw.decode("utf-8", errors="replace"))
+                if entry is None:
+                    torn.append(number)
+                else:
+                    entries.append(entry)
     except FileNotFoundError:
-        return []
+        pass
+    return entries, torn
+
+
+def read_erasure_log():
+    """The whole entries of the erasure log (see read_erasure_log_checked)."""
+    return read_erasure_log_checked()[0]
 
 
 def replay_erasures():
