@@ -79,6 +79,7 @@ class Rows:
     reach: Callable = None
     erase: object = DELETE         # DELETE, or Keep(...)
     rectify: tuple = ()            # the columns a correction may change
+    rectified_by: tuple = ("person", "staff", "request")  # who may change them (rectify's `by`)
     withheld: tuple = ()           # secrets (password and token hashes): never exported
     whole_row: bool = False
     source: str = "person"         # who gave it: person, staff, booking, portal, candidate

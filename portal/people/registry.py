@@ -223,14 +223,21 @@ def rectify(person, changes, by, row=None):
 
     `row` is the Person (default) or one of their rows; `changes` maps its columns to new
     values; `by` is "person" (the person themself), "staff" or "request" (an accepted
-    correction). Only the holding's `rectify` columns may change. Audited with the names of
+    correction). Only the holding's `rectify` columns may change, and only by whom the holding
+    lets (`rectified_by`: what staff wrote, never by the person on their own). Audited with the names of
     the fields changed; contact is recorded only when the person made the change themself, so
     staff edits never extend retention; PASS_ON tells those who received the data.
     """
+    if by not in ("person", "staff", "request"):
+        raise ValueError(f"rectify by {by!r}: give 'person', 'staff' or 'request'")
     row = person if row is None else row
     holding = holding_of(row)
     if holding is None or getattr(row, holding.person + "_id", row.id) != person.id:
         raise NotRectifiable(_l("This is not yours to change."))
+    if by not in holding.rectified_by:
+        raise NotRectifiable(_l("Our staff wrote this, so it cannot be changed here. If it is "
+                                "wrong, ask us to correct it: send a correction request from "
+                                "the privacy page."), changes)
     refused = [c for c in changes if c not in holding.rectify]
     if refused:
         raise NotRectifiable(_l("This cannot be changed here: %(fields)s.",
