@@ -86,6 +86,7 @@ class Rows:
     created: str = "created_at"    # when a row was made: replaying an erasure spares later rows
     subject_kind: str = "candidate"  # whom the rows are about: candidate, reference
     expires: object = None         # Expiry, or a tuple of them: when rows go by themselves
+    unless: Callable = None        # () -> condition of rows that are no one's holding
 
     @property
     def name(self):
@@ -110,6 +111,8 @@ class Rows:
         condition = parts[0]
         for part in parts[1:]:
             condition |= part
+        if self.unless is not None:
+            condition = condition & ~self.unless()
         return condition
 
     @property
