@@ -315,6 +315,38 @@ def test_an_email_never_sent_goes_thirty_days_after_it_was_written(app, client, 
     assert "never went out" in client.get("/privacy").get_data(as_text=True)
 
 
+def _queries_of(db, work):
+    """How many SQL statements `work` runs."""
+    count = []
+    real = db.obj.execute_sql
+    db.obj.execute_sql = lambda *a, **k: count.append(1) or real(*a, **k)
+    try:
+        work()
+    finally:
+        del db.obj.execute_sql
+    return len(count)
+
+
+def test_the_staff_retention_page_runs_the_same_queries_for_few_or_many_people(
+        client, db, login_as):
+    """Set-based: what falls due is counted, not looked up person by person."""
+    login_as("staff")
+    today = actions.today_in_oslo()
+    counted = []
+    for people in (3, 30):
+        Person.delete().execute()
+        for n in range(people):  # due within 30 to 60 days, half of them told already
+            person = person_last_seen(years_before(today, 3) + timedelta(days=40 + n % 15))
+            if n % 2:
+                RetentionNotice.create(person=person, deadline=registry.deletion_date(person))
+        page = []
+        counted.append(_queries_of(db, lambda: page.append(
+            client.get("/staff/retention"))))
+        assert page[0].status_code == 200
+        assert actions.preview(today + timedelta(days=30))["notices"] == people - people // 2
+    assert counted[0] == counted[1], counted
+
+
 # -- Bad input ----------------------------------------------------------------------------------
 
 def test_dates_on_the_command_line_are_checked(runner, db):
