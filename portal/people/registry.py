@@ -218,13 +218,15 @@ def holding_of(row):
                 None)
 
 
-def rectify(person, changes, by, row=None):
+def rectify(person, changes, by, row=None, stamp=None):
     """Change personal data: the one way any of it changes. Returns {column: old value}.
 
     `row` is the Person (default) or one of their rows; `changes` maps its columns to new
     values; `by` is "person" (the person themself), "staff" or "request" (an accepted
     correction). Only the holding's `rectify` columns may change, and only by whom the holding
-    lets (`rectified_by`: what staff wrote, never by the person on their own). Audited with the names of
+    lets (`rectified_by`: what staff wrote, never by the person on their own). `stamp` sets
+    bookkeeping columns (no personal data: who changed it) in the same write, when anything
+    changed. Audited with the names of
     the fields changed; contact is recorded only when the person made the change themself, so
     staff edits never extend retention; PASS_ON tells those who received the data.
     """
@@ -242,12 +244,16 @@ def rectify(person, changes, by, row=None):
     if refused:
         raise NotRectifiable(_l("This cannot be changed here: %(fields)s.",
                                 fields=", ".join(refused)), refused)
+    stamp = dict(stamp or {})
+    personal = [c for c in stamp if f"{holding.name}.{c}" not in catalog.NOT_PERSONAL]
+    if personal:
+        raise ValueError(f"stamp only bookkeeping columns, not {personal}")
     changed = {c: getattr(row, c) for c, v in changes.items() if getattr(row, c) != v}
     if not changed:
         return {}
     with db.atomic():
-        for column in changed:
-            setattr(row, column, changes[column])
+        for column, value in [*((c, changes[c]) for c in changed), *stamp.items()]:
+            setattr(row, column, value)
         if "updated_at" in row._meta.fields:
             row.updated_at = utcnow()
         row.save()
