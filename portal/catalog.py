@@ -101,6 +101,11 @@ AFTER_SENDING = Retention(
     "after_sending", 0, "sent_at",
     _l("Who an e-mail went to and when: 30 days after it was sent; its text is deleted when it is sent"),
     days=30)
+UNSENT = Retention(
+    "unsent", 0, "created_at",
+    _l("An e-mail we could not send (or that never went out): deleted with its address 30 days "
+       "after it was written"),
+    days=30)
 AUDIT_TRAIL = Retention(
     "audit_trail", 5, "at",
     _l("Five years after the event, as proof of how your data was handled"))
@@ -110,7 +115,7 @@ AFTER_REQUEST_CLOSED = Retention(
        "whose e-mail address was never confirmed is deleted after one day, and a copy of your "
        "data five days after it was ready"))
 RETENTION_RULES = {r.key: r for r in (AFTER_LAST_CONTACT, AFTER_AGREEMENT_END, UNTIL_PROVEN,
-                                      CODE_COUNT, UNTIL_USED, AFTER_SENDING, AUDIT_TRAIL,
+                                      CODE_COUNT, UNTIL_USED, AFTER_SENDING, UNSENT, AUDIT_TRAIL,
                                       AFTER_REQUEST_CLOSED)}
 
 

@@ -18,22 +18,22 @@ cli = (cli.audit,)
 cron = ((seal_audit_trail, {"interval": 60}),)
 
 
-def _trail_of(subject):
-    """The events about a subject's people. For one person, only those since they were created:
-    SQLite gives the id of the last person deleted to the next one, and an erased person's
-    events stay, under that id, for their five years; they are not the newcomer's."""
-    if not subject.person_ids:
-        return None
-    found = any_of(models.AuditEvent.person_id, subject.ids())
-    if subject.person is not None:
-        found &= models.AuditEvent.at >= subject.person.created_at
-    return found
-
-
 # The trail holds ids and counts, never names or addresses; erasure keeps it (deleting rows
 # would break the chain that proves it was not tampered with) for its own five years.
+def _events_of(subject):
+    """The events naming the subject's people; for one person, only from the moment their row
+    was made: an id given before (a restored backup, or SQLite before migration 0013 gave an
+    erased person's id to the next one) does not bring someone else's trail with it."""
+    if not subject.person_ids:
+        return None
+    events = any_of(models.AuditEvent.person_id, subject.ids())
+    if subject.person is not None and getattr(subject.person, "created_at", None):
+        events &= models.AuditEvent.at >= subject.person.created_at
+    return events
+
+
 personal_data = (
-    Rows(models.AuditEvent, category="audit", reach=_trail_of,
+    Rows(models.AuditEvent, category="audit", reach=_events_of,
          whole_row=True, source="portal", created="at",
          erase=Keep(_l("Accountability (GDPR art. 5(2)): the log shows how your data was handled. "
                     "It holds ids and dates, no name, address or other details."),

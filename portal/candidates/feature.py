@@ -10,10 +10,14 @@ load_demo_data = demo.load_demo_data
 
 
 def _profile_rows(model, source="person"):
-    """A profile model: found by its Person; every catalogued column may be corrected."""
+    """A profile model: found by its Person; every catalogued column may be corrected. What
+    staff wrote is staff's record: changed by staff, or by an accepted correction request,
+    never by the person on their own."""
     columns = tuple(catalog.columns_of(model.__name__))
     category = catalog.category_of(f"{model.__name__}.{columns[0]}").key
-    return Rows(model, category=category, person="person", rectify=columns, source=source)
+    by = ("staff", "request") if source == "staff" else ("person", "staff", "request")
+    return Rows(model, category=category, person="person", rectify=columns, source=source,
+                rectified_by=by)
 
 
 # The people a candidate names as references are data subjects too: found by their address

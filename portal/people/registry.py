@@ -9,6 +9,7 @@ reads them and is the one way to
 - erase a person (`erase_person`), finish what Redis could not take at the time
   (`finish_erasures`), and erase again after a backup is restored (`replay_erasures`).
 """
+import fcntl
 import json
 import logging
 import os
@@ -23,7 +24,7 @@ from portal.audit.actions import record
 from portal.db import any_of, checkpoint, db, is_postgres, oslo_date, utcnow
 from portal.mail.actions import email_context
 from portal.people.contact import contact
-from portal.people.holdings import DELETE, Files, Folder, NoPersonalData, RedisKeys, Rows, Subject
+from portal.people.holdings import DELETE, Files, Folder, NoPersonalData, RedisKeys, Rows, Subject, Tell
 from portal.people.models import PendingFileDeletion, Person, Tombstone
 from portal.private_files import open_private, private_dir
 from portal.ratelimit import forget_keys, keyed_hash
@@ -220,29 +221,42 @@ def holding_of(row):
                 None)
 
 
-def rectify(person, changes, by, row=None):
+def rectify(person, changes, by, row=None, stamp=None):
     """Change personal data: the one way any of it changes. Returns {column: old value}.
 
     `row` is the Person (default) or one of their rows; `changes` maps its columns to new
     values; `by` is "person" (the person themself), "staff" or "request" (an accepted
-    correction). Only the holding's `rectify` columns may change. Audited with the names of
+    correction). Only the holding's `rectify` columns may change, and only by whom the holding
+    lets (`rectified_by`: what staff wrote, never by the person on their own). `stamp` sets
+    bookkeeping columns (no personal data: who changed it) in the same write, when anything
+    changed. Audited with the names of
     the fields changed; contact is recorded only when the person made the change themself, so
     staff edits never extend retention; PASS_ON tells those who received the data.
     """
+    if by not in ("person", "staff", "request"):
+        raise ValueError(f"rectify by {by!r}: give 'person', 'staff' or 'request'")
     row = person if row is None else row
     holding = holding_of(row)
     if holding is None or getattr(row, holding.person + "_id", row.id) != person.id:
         raise NotRectifiable(_l("This is not yours to change."))
+    if by not in holding.rectified_by:
+        raise NotRectifiable(_l("Our staff wrote this, so it cannot be changed here. If it is "
+                                "wrong, ask us to correct it: send a correction request from "
+                                "the privacy page."), changes)
     refused = [c for c in changes if c not in holding.rectify]
     if refused:
         raise NotRectifiable(_l("This cannot be changed here: %(fields)s.",
                                 fields=", ".join(refused)), refused)
+    stamp = dict(stamp or {})
+    personal = [c for c in stamp if f"{holding.name}.{c}" not in catalog.NOT_PERSONAL]
+    if personal:
+        raise ValueError(f"stamp only bookkeeping columns, not {personal}")
     changed = {c: getattr(row, c) for c, v in changes.items() if getattr(row, c) != v}
     if not changed:
         return {}
     with db.atomic():
-        for column in changed:
-            setattr(row, column, changes[column])
+        for column, value in [*((c, changes[c]) for c in changed), *stamp.items()]:
+            setattr(row, column, value)
         if "updated_at" in row._meta.fields:
             row.updated_at = utcnow()
         row.save()
@@ -269,6 +283,10 @@ def _email_hash(email):
     return keyed_hash(ERASURE_HASH, (email or "").strip().lower())
 
 
+def _phone_hash(number):
+    return keyed_hash(ERASURE_HASH, f"phone {number or ''}")
+
+
 def _person_hash(person):
     """A keyed name of one Person row (its id and when it was made): a restored backup may
     hold them under an address they changed before the erasure."""
@@ -279,19 +297,41 @@ def erasure_log_path():
     return current_app.config["ERASURE_LOG_PATH"]
 
 
-def _append_to_log(tombstones, people):
-    """Append tombstones (of these people) to the erasure log outside the database, flushed to
-    disk before the erasure commits: a restored database cannot roll it back."""
-    lines = b"".join(json.dumps({
-        "tombstone": t.id, "at": t.erased_at.isoformat(), "reason": t.reason,
-        "email_hash": t.email_hash, "person_hash": _person_hash(p)}).encode() + b"\n"
-        for t, p in zip(tombstones, people))
+def _log_line(tombstone, person=None, phone_hash=None):
+    entry = {"tombstone": tombstone.id, "at": tombstone.erased_at.isoformat(),
+             "reason": tombstone.reason, "email_hash": tombstone.email_hash}
+    if person is not None:
+        entry["person_hash"] = _person_hash(person)
+    if phone_hash is not None:  # someone known only by a number (and maybe an address)
+        entry["phone_hash"] = phone_hash
+    return json.dumps(entry).encode() + b"\n"
+
+
+def _append_to_log(tombstones, people, phone_hash=None):
+    """Append tombstones (of these people, or of someone known only by an address or number)
+    to the erasure log outside the database, flushed to disk before the erasure commits: a
+    restored database cannot roll it back."""
+    lines = b"".join(_log_line(t, p, phone_hash) for t, p in zip(tombstones, people))
     path = erasure_log_path()
     private_dir(os.path.dirname(path) or ".")
     with open_private(path, append=True) as f:
+        fcntl.flock(f.fileno(), fcntl.LOCK_EX)  # one appender at a time; released at close
+        if _ends_torn(path):
+            # A crash while appending left half a line (its erasure never committed): ours
+            # starts on a line of its own rather than finishing that one.
+            lines = b"\n" + lines
         f.write(lines)
         f.flush()
         os.fsync(f.fileno())
+
+
+def _ends_torn(path):
+    """Whether the log's last line lacks its end (a crash while it was written)."""
+    with open(path, "rb") as f:
+        if f.seek(0, os.SEEK_END) == 0:
+            return False
+        f.seek(-1, os.SEEK_END)
+        return f.read(1) != b"\n"
 
 
 def _redis_fragments(subject):
@@ -366,6 +406,18 @@ def _after_commit_cleanup(tombstones, subject, files, fragments):
     checkpoint()
 
 
+def _erase_rows(subject):
+    """In the erasure's transaction: tell whom features say must be told, delete the subject's
+    rows (kept holdings aside) and note their files for removal after commit."""
+    told = [(h, h.gather(rows_of(h.rows, subject))) for h in declarations()
+            if isinstance(h, Tell)]
+    files, counts = _delete_rows(subject)
+    for holding, values in told:
+        holding.tell(values)  # e-mails in the outbox, sent once this commits
+    _queue_file_removal(files)
+    return files, counts
+
+
 def _present(person_ids, only=None):
     """The people of these ids still here (and still matching `only`), locked until the
     transaction ends on PostgreSQL, so that two erasures at once erase each person once and
@@ -388,8 +440,9 @@ def erase_people(person_ids, reason, confirm=False, only=None):
     at the same moment) are skipped, and so are those no longer matching `only` (a condition on
     Person checked under the lock: still due). Files go after commit; Redis keys too, or, when Redis is
     down, each tombstone keeps the keyed names of its person's keys until `finish_erasures`
-    removes them. With `confirm`, each person gets a confirmation, the last e-mail, whose
-    record loses the address once sent.
+    removes them. Whoever a feature says must be told (`Tell`: a consultant whose meeting is
+    off) gets an e-mail, sent after commit. With `confirm`, each person gets a confirmation,
+    the last e-mail, whose record loses the address once sent.
     """
     from portal.mail.actions import queue_email  # mail's models point at people's
     with db.atomic():
@@ -398,8 +451,7 @@ def erase_people(person_ids, reason, confirm=False, only=None):
             return []
         subjects = subjects_of(present)
         everyone = group(subjects.values())
-        files, counts = _delete_rows(everyone)
-        _queue_file_removal(files)
+        files, counts = _erase_rows(everyone)
         erased_at = utcnow()
         rows, everyones_keys = [], set()
         for person in present:
@@ -458,6 +510,45 @@ def erase_person(person, reason, confirm=True):
     return tombstones[0]
 
 
+class NothingHeld(LookupError):
+    """Nothing is held under an address or number (or it is a staff login, not a subject)."""
+
+
+def erase_known_by(email, phone, reason):
+    """Erase everything held about someone we know only by an address and/or a number, not as
+    a Person: a reference a candidate named, someone who asked for a code or sent a request.
+    Returns (Tombstone, rows erased). The tombstone keeps a keyed hash of the address (of the
+    number when there is none); the erasure log keeps both, so a replay after a restore finds
+    their rows again. Raises NothingHeld when nothing is, ReasonNamesPerson as erase_person."""
+    from portal.auth.models import User  # auth's models point at people's: imported on use
+    email, phone = (email or "").strip().lower(), phone or ""
+    if not (email or phone):
+        raise ValueError("an address or a number is needed")
+    if Person.select().where((Person.email == email) if email else (Person.phone == phone)).exists():
+        raise ValueError("a Person holds this address or number: erase them with erase_person")
+    if email and User.select().where(User.email == email).exists():
+        raise NothingHeld("that address is a staff login, not someone we hold data about")
+    if _naming(Person(name="", email=email, phone=phone), reason):
+        raise ReasonNamesPerson("the reason must not name the person: it is kept with the "
+                                "tombstone, in the erasure log and in the audit trail")
+    subject = Subject(None, frozenset({email} - {""}), frozenset({phone} - {""}))
+    with db.atomic():
+        if not holds_anything(subject):
+            raise NothingHeld("nothing is held under that address or number")
+        files, counts = _erase_rows(subject)
+        fragments = _redis_fragments(subject)
+        tombstone = Tombstone.create(
+            erased_at=utcnow(), reason=reason[:200],
+            email_hash=_email_hash(email) if email else _phone_hash(phone),
+            redis_pending=json.dumps(fragments) if fragments else "")
+        rows = sum(counts.values())
+        record("subject.erased", tombstone=tombstone.id, reason=reason[:200], rows=rows,
+               files=len(files))
+        _append_to_log([tombstone], [None], phone_hash=_phone_hash(phone) if phone else None)
+        db.after_commit(lambda: _after_commit_cleanup([tombstone], subject, files, fragments))
+    return tombstone, rows
+
+
 def finish_erasures():
     """Finish what erasures left after commit: files of rows already gone (a crash between
     commit and removal) and Redis keys (Redis was down). Returns how many tombstones finished."""
@@ -470,17 +561,51 @@ def finish_erasures():
     return done
 
 
-def was_erased(email):
-    """The tombstones of an address: the answer to "did you erase me?"."""
-    return list(Tombstone.select().where(Tombstone.email_hash == _email_hash(email)))
+def was_erased(email=None, phone=None):
+    """The tombstones of an address (or of a number erased without one): the answer to "did
+    you erase me?"."""
+    hashes = ([_email_hash(email)] if email else []) + ([_phone_hash(phone)] if phone else [])
+    return list(Tombstone.select().where(Tombstone.email_hash.in_(hashes))
+                .order_by(Tombstone.id)) if hashes else []
+
+
+def _whole_entry(line):
+    """A log line as an entry, or None when it is not a whole one (torn by a crash)."""
+    try:
+        entry = json.loads(line)
+        datetime.fromisoformat(entry["at"])
+    except (ValueError, TypeError, KeyError):
+        return None
+    if not (isinstance(entry, dict) and isinstance(entry.get("tombstone"), int)
+            and isinstance(entry.get("email_hash"), str) and isinstance(entry.get("reason"), str)):
+        return None
+    return entry
+
+
+def read_erasure_log_checked():
+    """(entries, torn): every whole line of the erasure log, and the numbers (from 1) of lines
+    that are not whole entries. A line torn by a crash while it was appended belongs to an
+    erasure that never committed (the line is written before the commit), so skipping it
+    loses nothing; it is reported all the same."""
+    entries, torn = [], []
+    try:
+        with open(erasure_log_path(), "rb") as f:
+            for number, raw in enumerate(f, start=1):
+                if not raw.strip():
+                    continue
+                entry = _whole_entry(raw.decode("utf-8", errors="replace"))
+                if entry is None:
+                    torn.append(number)
+                else:
+                    entries.append(entry)
+    except FileNotFoundError:
+        pass
+    return entries, torn
 
 
 def read_erasure_log():
-    try:
-        with open(erasure_log_path(), encoding="utf-8") as f:
-            return [json.loads(line) for line in f if line.strip()]
-    except FileNotFoundError:
-        return []
+    """The whole entries of the erasure log (see read_erasure_log_checked)."""
+    return read_erasure_log_checked()[0]
 
 
 def replay_erasures():
@@ -512,8 +637,9 @@ def replay_erasures():
         rows += sum(counts.values())
     by_address = {}
     for entry in entries:
-        by_address.setdefault(entry["email_hash"], []).append(datetime.fromisoformat(entry["at"]))
-    rows += _replay_by_address(by_address)
+        for key in {entry["email_hash"], entry.get("phone_hash")} - {None}:
+            by_address.setdefault(key, []).append(datetime.fromisoformat(entry["at"]))
+    rows += _replay_by_address(by_address, numbers=any("phone_hash" in e for e in entries))
     checkpoint()
     return people, rows
 
@@ -551,20 +677,26 @@ def _erased_again(erasures):
     return found
 
 
-def _replay_by_address(erasures):
-    """Rows found only by an address (links, codes, e-mails) of an erased person, made before
-    an erasure of that address; `erasures` maps an address's keyed hash to erasure times."""
+def _replay_by_address(erasures, numbers=False):
+    """Rows found only by an address (links, codes, e-mails) of an erased person, or by the
+    address or number of someone erased without a Person (`numbers`: the log has such), made
+    before an erasure of it; `erasures` maps a keyed hash to erasure times."""
     deleted = 0
     for holding in row_holdings():
-        if not holding.email or holding.erase is not DELETE:
+        if holding.erase is not DELETE:
             continue
-        model, column = holding.model, getattr(holding.model, holding.email)
-        created = getattr(model, holding.created)
-        matched = [r.id for r in model.select(model.id, column, created)
-                   if any(getattr(r, holding.created) < at
-                          for at in erasures.get(_email_hash(getattr(r, holding.email)), ()))]
-        for start in range(0, len(matched), 500):
-            deleted += model.delete().where(model.id.in_(matched[start:start + 500])).execute()
+        keys = [(holding.email, _email_hash)] if holding.email else []
+        if numbers and holding.phone:
+            keys.append((holding.phone, _phone_hash))
+        for column, hashed in keys:
+            model = holding.model
+            created = getattr(model, holding.created)
+            matched = [r.id for r in model.select(model.id, getattr(model, column), created)
+                       if getattr(r, column)
+                       and any(getattr(r, holding.created) < at
+                               for at in erasures.get(hashed(getattr(r, column)), ()))]
+            for start in range(0, len(matched), 500):
+                deleted += model.delete().where(model.id.in_(matched[start:start + 500])).execute()
     return deleted
 
 

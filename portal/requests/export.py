@@ -224,6 +224,7 @@ class ExportInvalid(Exception):
 
 
 def _validated(document):
+    import jsonschema
     try:
         validate(document)
     except jsonschema.ValidationError as error:

@@ -16,6 +16,7 @@ A run computes everything due as of its `today`, so a missed night is caught up 
 """
 import json
 import time
+from dataclasses import replace
 from datetime import date, datetime, timedelta
 
 from flask import current_app
@@ -41,10 +42,12 @@ def today_in_oslo(now=None):
 # -- What the rules apply to --------------------------------------------------------------------
 
 def expiring(pace=None, subject=None):
-    """The holdings with an expiry, optionally only of one pace or only subject (Person) ones."""
-    return [h for h in registry.row_holdings() if h.expires is not None
-            and (pace is None or h.expires.rule.pace == pace)
-            and (subject is None or h.expires.subject == subject)]
+    """The holdings with an expiry, optionally only of one pace or only subject (Person) ones;
+    a holding with several rules (e-mails: after sending, or never sent) once per rule, each
+    with that one as its `expires`."""
+    return [replace(h, expires=e) for h in registry.row_holdings() for e in h.expiries
+            if (pace is None or e.rule.pace == pace)
+            and (subject is None or e.subject == subject)]
 
 
 def rule_problems():
@@ -66,6 +69,8 @@ def _due_rows(holding, now):
     condition = getattr(model, expiry.clock) <= _row_cutoff(expiry.rule, now)
     if expiry.also is not None:
         condition |= expiry.also()
+    if expiry.only is not None:
+        condition &= expiry.only()
     return model.select(model.id).where(condition)
 
 
@@ -96,15 +101,16 @@ def count_due_people(today):
                for h in expiring(subject=True))
 
 
-def _noticed(today):
-    """People to tell now: due within RETENTION_NOTICE_DAYS but not yet, with their deadline."""
+def _noticed(today, columns=()):
+    """People to tell now: due within RETENTION_NOTICE_DAYS but not yet (one query; `columns`
+    to read only some)."""
     days = current_app.config["RETENTION_NOTICE_DAYS"]
     rule = catalog.AFTER_LAST_CONTACT
     later = oslo_midnight(catalog.first_start_kept(rule, today + timedelta(days=days)))
     now_due = oslo_midnight(catalog.first_start_kept(rule, today))
-    return (Person.select().where((Person.last_contact_at >= now_due)
-                                  & (Person.last_contact_at < later)).order_by(Person.id)
-            .iterator())
+    return list(Person.select(*columns).where((Person.last_contact_at >= now_due)
+                                              & (Person.last_contact_at < later))
+                .order_by(Person.id))
 
 
 # -- Doing it -----------------------------------------------------------------------------------
@@ -160,8 +166,9 @@ def send_notices(today):
     """Tell each person due within the notice period, once per deadline; returns how many."""
     sent = 0
     days = current_app.config["RETENTION_NOTICE_DAYS"]
-    for person in _noticed(today):
-        deadline = registry.deletion_date(person)
+    # The list is read whole first: a cursor left open across the writes below held an old
+    # snapshot on SQLite, and the first write after another run's commit failed at once.
+    for person, deadline in _not_yet_told(today):
         try:
             with db.atomic():
                 RetentionNotice.create(person=person.id, deadline=deadline)
@@ -217,10 +224,19 @@ def preview(on):
     counts = {f"{h.expires.rule.key}:{h.name}": _due_rows(h, end_of_day).count()
               for h in expiring(subject=False)}
     counts["erased:Person"] = count_due_people(on)
-    counts["notices"] = sum(1 for p in _noticed(on) if not RetentionNotice.select().where(
-        (RetentionNotice.person == p.id)
-        & (RetentionNotice.deadline == registry.deletion_date(p))).exists())
+    counts["notices"] = len(_not_yet_told(on, columns=(Person.id, Person.last_contact_at)))
     return counts
+
+
+def _not_yet_told(today, columns=()):
+    """[(Person, deadline)] of the people a run on `today` would tell: due within the notice
+    period and not told for that deadline. Two queries, however many people."""
+    due = [(p, registry.deletion_date(p)) for p in _noticed(today, columns)]
+    if not due:
+        return []
+    told = set(RetentionNotice.select(RetentionNotice.person, RetentionNotice.deadline)
+               .where(any_of(RetentionNotice.person, [p.id for p, _ in due])).tuples())
+    return [(p, d) for p, d in due if (p.id, d) not in told]
 
 
 def labels():

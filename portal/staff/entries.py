@@ -9,7 +9,7 @@ from portal.audit.actions import record
 from portal.auth.models import User
 from portal.candidates.models import Evaluation, NotedAvailability
 from portal.db import db
-from portal.people.registry import rectify
+from portal.people import registry
 
 
 class EntryProblem(Exception):
@@ -77,7 +77,7 @@ def change_evaluation(person, evaluation_id, values, seen):
     _open(person)
     with db.atomic():
         row = _claim(Evaluation, evaluation_id, person, seen)
-        changed = rectify(person, values, by="staff", row=row)
+        changed = registry.rectify(person, values, by="staff", row=row)
     return row, changed
 
 
@@ -98,8 +98,5 @@ def note_availability(person, values, seen, author):
             record("availability.noted", person=person.id, actor=author, row=row.id)
             return row, {}
         row = _claim(NotedAvailability, row.id, person, seen)
-        changed = rectify(person, values, by="staff", row=row)
-        if changed:
-            NotedAvailability.update(noted_by=author.id).where(
-                NotedAvailability.id == row.id).execute()
+        changed = registry.rectify(person, values, by="staff", row=row, stamp={"noted_by": author.id})
     return row, changed
