@@ -370,6 +370,29 @@ def _step(request, version, allowed, by, action, tell=None, now=None, **changes)
     return request
 
 
+def assign(request, by, version, to, now=None):
+    """Assign an open request to a member of staff (`to`, a User; None: to nobody), if it is
+    still as `by` saw it (its `version`); audited. Raises RequestProblem otherwise, changing
+    nothing: of two staff taking it at once, the second is refused, never silently overruled."""
+    now = now or utcnow()
+    with db.atomic():
+        before = PrivacyRequest.get_or_none(PrivacyRequest.id == request.id)
+        if before is None or before.version != version:
+            raise RequestProblem("changed")
+        if before.status not in OPEN:
+            raise RequestProblem("closed")
+        if not PrivacyRequest.update(
+                assignee=to.id if to else None, assigned_at=now if to else None,
+                version=PrivacyRequest.version + 1, updated_at=now).where(
+                PrivacyRequest.id == request.id, PrivacyRequest.version == version,
+                PrivacyRequest.status.in_(OPEN)).execute():
+            raise RequestProblem("changed")
+        record("privacy_request.assigned" if to else "privacy_request.unassigned",
+               person=before.person_id, actor=by, request=before.id,
+               assignee=to.id if to else None, was=before.assignee)
+    return PrivacyRequest.get_by_id(request.id)
+
+
 def start(request, by, version, now=None):
     """Staff take the request on: in progress."""
     now = now or utcnow()
@@ -592,17 +615,6 @@ def steps(request):
     if request.status == DENIED and request.closed_at:
         done.append((_l("Denied"), request.closed_at, request.answer))
     return done
-
-
-def open_requests():
-    """The verified requests still to be answered, the one due first first."""
-    return (PrivacyRequest.select().where(PrivacyRequest.status.in_(OPEN))
-            .order_by(PrivacyRequest.due_on, PrivacyRequest.received_at, PrivacyRequest.id))
-
-
-def queue_section():
-    """The staff queue's "Privacy requests" section."""
-    return (_l("Privacy requests"), "requests/_staff_queue.html", list(open_requests()))
 
 
 # --- Tidying up ------------------------------------------------------------------------------
