@@ -103,6 +103,8 @@ class Config:
     # the office's street address, and the video link of consultants who have none of their own.
     OFFICE_ADDRESS = os.environ.get("OFFICE_ADDRESS", "ressursbasen.no, Akersgata 1, 0158 Oslo")
     VIDEO_URL = os.environ.get("VIDEO_URL", "https://ressursbasen.no/video")
+    # The staff queue refreshes itself this often (seconds), except while staff work in it.
+    QUEUE_POLL_SECONDS = int(os.environ.get("QUEUE_POLL_SECONDS", 30))
 
     # Static files under content-hashed names, with .br/.gz beside them (portal/static_files.py).
     STATIC_BUILD_DIR = os.environ.get("STATIC_BUILD_DIR", str(INSTANCE / "static"))

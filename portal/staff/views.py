@@ -56,8 +56,8 @@ def queue_page():
     status = 400 if (form.errors or problem) and not wants_fragment() else 200
     return render("staff/queue.html", fragment="list", status=status, form=form,
                   filters=filters, shown=shown, problem=problem, counts=queue.counts(),
-                  back=request.full_path.rstrip("?"),
-                  poll_seconds=current_app.config.get("QUEUE_POLL_SECONDS", 30),
+                  back=url_for("staff.queue", **filters.args()),
+                  poll_seconds=current_app.config["QUEUE_POLL_SECONDS"],
                   polled=wants_fragment())
 
 
