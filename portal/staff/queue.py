@@ -10,7 +10,8 @@ from portal import features
 from portal.auth.models import STAFF_ROLES, User
 from portal.staff.sections import NOBODY, Moved, Query, QueueProblem, Section, cursor_of, key_of
 
-PAGE_SIZE = 25
+PAGE_SIZE = 25      # items of a page of one kind
+OVERVIEW_SIZE = 10  # items of each kind when every kind is shown: the most urgent, then a link
 ANYONE, ME, UNASSIGNED = "", "me", "nobody"  # the assignee filter's words; else a user id
 
 
@@ -102,14 +103,16 @@ class Shown:
     next: str | None = None
 
 
-def page(filters, viewer, limit=PAGE_SIZE):
+def page(filters, viewer, limit=None):
     """The sections the filters leave, each with its page of items; raises QueueProblem.
 
     A page link (`after`) belongs to one kind: it is followed only with that kind chosen. A
     section without the chosen status, or that cannot be assigned when an assignee is chosen,
-    is left out.
+    is left out. Every kind shows its OVERVIEW_SIZE most urgent items; one kind chosen, a page
+    holds PAGE_SIZE.
     """
     check(filters)
+    limit = limit or (PAGE_SIZE if filters.kind else OVERVIEW_SIZE)
     assignee = filters.assignee_id(viewer)
     after = None
     if filters.after:

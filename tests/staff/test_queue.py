@@ -249,21 +249,25 @@ def test_bad_filters_are_explained_in_english_too(client, login_as):
 
 def test_pages_follow_on_from_the_last_item_shown_without_offset(client, login_as):
     login_as("staff")
-    asked = [_asked(days_ago=n) for n in range(40, 10, -1)]  # 30, the one due first first
+    asked = [_asked(days_ago=n) for n in range(45, 5, -1)]  # 40, the one due first first
     with statements() as seen:
         page = client.get("/staff/queue").get_data(as_text=True)
-    assert _rows(page) == [a.id for a in asked[:25]]
+    assert _rows(page) == [a.id for a in asked[:10]]  # every kind: its ten most urgent
     assert not [s for s in seen if "OFFSET" in s.upper()]
     next_url = re.search(r'<a href="([^"]+)" rel="next">Neste side</a>', page).group(1)
     assert "kind=requests" in next_url and "after=" in next_url
-    early = _asked(days_ago=45)  # comes in meanwhile, due before everything on the next page
+    early = _asked(days_ago=50)  # comes in meanwhile, due before everything on the next page
     with statements() as seen:
         second = client.get(next_url.replace("&amp;", "&")).get_data(as_text=True)
     assert not [s for s in seen if "OFFSET" in s.upper()]
-    assert _rows(second) == [a.id for a in asked[25:]] and early.id not in _rows(second)
+    assert _rows(second) == [a.id for a in asked[10:35]] and early.id not in _rows(second)
     assert _sections(second) == ["requests"]
-    assert 'rel="next"' not in second and "Tilbake til starten" in second
-    assert _rows(client.get("/staff/queue?kind=requests").get_data(as_text=True))[0] == early.id
+    assert "Tilbake til starten" in second
+    third_url = re.search(r'<a href="([^"]+)" rel="next">Neste side</a>', second).group(1)
+    third = client.get(third_url.replace("&amp;", "&")).get_data(as_text=True)
+    assert _rows(third) == [a.id for a in asked[35:]] and 'rel="next"' not in third
+    first_of_kind = client.get("/staff/queue?kind=requests").get_data(as_text=True)
+    assert _rows(first_of_kind)[:2] == [early.id, asked[0].id] and len(_rows(first_of_kind)) == 25
 
 
 # --- Assign to me -------------------------------------------------------------------------------
