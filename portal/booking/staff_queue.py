@@ -45,7 +45,8 @@ def find(query):
 
 
 def count():
-    return Booking.select().where(_waiting(utcnow())).count()
+    """The bookings waiting, for the queue to count."""
+    return Booking.select(Booking.id).where(_waiting(utcnow()))
 
 
 def queue_section():

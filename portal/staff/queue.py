@@ -12,6 +12,7 @@ from portal.staff.sections import NOBODY, Moved, Query, QueueProblem, Section, c
 
 PAGE_SIZE = 25      # items of a page of one kind
 OVERVIEW_SIZE = 10  # items of each kind when every kind is shown: the most urgent, then a link
+COUNT_CAP = 999     # counted no further: "999+" costs the same with a thousand people or a million
 ANYONE, ME, UNASSIGNED = "", "me", "nobody"  # the assignee filter's words; else a user id
 
 
@@ -48,11 +49,31 @@ def staff_names():
     return {user_id: email for user_id, email, _active in staff()}
 
 
+def _count(section):
+    waiting = section.count()
+    if isinstance(waiting, int):  # a section that knows its number without a query
+        return waiting
+    return waiting.limit(COUNT_CAP + 1).count()
+
+
 def counts():
-    """{kind: how many wait}, one query per kind, once a request."""
+    """{kind: how many wait}, one query per kind, once a request; more than COUNT_CAP is
+    COUNT_CAP + 1."""
     if "queue_counts" not in g:
-        g.queue_counts = {s.kind: s.count() for s in sections()}
+        g.queue_counts = {s.kind: _count(s) for s in sections()}
     return g.queue_counts
+
+
+def count_text(number):
+    """A count as shown: "999+" for more than COUNT_CAP."""
+    return f"{COUNT_CAP}+" if number > COUNT_CAP else str(number)
+
+
+def total_text(numbers):
+    """The sum of counts as shown, with a "+" when one of them was counted no further."""
+    numbers = list(numbers)
+    total = sum(min(n, COUNT_CAP) for n in numbers)
+    return f"{total}+" if any(n > COUNT_CAP for n in numbers) else str(total)
 
 
 @dataclass(frozen=True)

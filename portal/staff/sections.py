@@ -13,7 +13,8 @@ feature (legal holds, say) adds its section there and nothing in portal/staff ch
         row_template="requests/_staff_row.html",  # one item, rendered in place after a step
         key=(date, int),                          # the types of an item's place in the order
         find=find,        # (Query) -> [Item]: in order, after query.after, query.limit + 1 at most
-        count=count,      # () -> int in ONE query: how many wait (the navigation's badge)
+        count=count,      # () -> a query of what waits: the queue counts it in ONE query, up
+                          # to COUNT_CAP (portal/staff/queue.py), for the navigation's badge
         statuses={"verified": _l("Received"), ...},  # what the status filter offers
         get=get,          # (item id) -> Item | None, also once it no longer waits
         assign=assign,    # (item id, version, User | None, by User) -> Item; raises Moved
@@ -78,7 +79,9 @@ class Query:
             return True
         if len(columns) == 1:
             return columns[0] > self.after[0]
-        return Tuple(*columns) > Tuple(*self.after)
+        # The first column's bound alone is what an index on it can start its range at (a row
+        # value is compared row by row on PostgreSQL unless an index holds all its columns).
+        return (columns[0] >= self.after[0]) & (Tuple(*columns) > Tuple(*self.after))
 
     def assigned(self, column):
         """The condition for the assignee filter on the column that holds the assignee."""
@@ -95,7 +98,7 @@ class Section:
     title: Any
     template: str
     find: Callable[[Query], list]
-    count: Callable[[], int]
+    count: Callable[[], Any]
     key: tuple
     statuses: dict = field(default_factory=dict)
     row_template: str | None = None

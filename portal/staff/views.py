@@ -20,7 +20,8 @@ bp = Blueprint("staff", __name__, url_prefix="/staff")
 
 @bp.app_context_processor
 def queue_navigation():
-    return {"queue_waiting": _waiting, "queue_staff_name": _staff_name}
+    return {"queue_waiting": _waiting, "queue_staff_name": _staff_name,
+            "queue_count": queue.count_text, "queue_total": queue.total_text}
 
 
 def _staff_name(user_id):
@@ -33,8 +34,8 @@ def _waiting():
     database cannot say (an error page)."""
     try:
         counts = queue.counts()
-        return {"total": sum(counts.values()),
-                "kinds": [(s.title, counts[s.kind]) for s in queue.sections()]}
+        return {"total": queue.total_text(counts.values()),
+                "kinds": [(s.title, queue.count_text(counts[s.kind])) for s in queue.sections()]}
     except PeeweeException:
         return None
 

@@ -146,6 +146,23 @@ def test_the_navigation_counts_with_one_query_per_kind_and_the_list_without_a_qu
     assert len(counts) == len(queue.sections()) == 4
 
 
+def test_counts_stop_at_a_cap_so_they_cost_the_same_at_any_size(client, login_as, monkeypatch):
+    login_as("staff")
+    monkeypatch.setattr(queue, "COUNT_CAP", 2)
+    for _ in range(3):
+        _asked()
+    _booking(-20)
+    with statements() as seen:
+        page = client.get("/staff/queue").get_data(as_text=True)
+    nav = page[page.index('id="queue-count"'):]
+    assert '<span class="count" aria-hidden="true">3+</span>' in nav  # 2+ requests, 1 booking
+    assert "Personvernhenvendelser 2+, Rettinger til vurdering 0" in nav
+    assert '<h2 id="q-requests">Personvernhenvendelser <span class="count">2+</span>' in page
+    counted = [s for s in seen if "COUNT(" in str(s).upper()]
+    assert len(counted) == 4 and all(re.search(r"LIMIT \?\) AS .*, 3, 1\]\)$", s)
+                                     for s in counted)  # counted up to the cap + 1
+
+
 def test_the_refresh_answers_with_the_list_and_the_count_only(client, login_as):
     login_as("staff")
     asked = _asked()
