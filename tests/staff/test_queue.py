@@ -9,6 +9,8 @@ from contextlib import contextmanager
 from datetime import timedelta
 
 import pytest
+from hypothesis import HealthCheck, example, given, settings
+from hypothesis import strategies as st
 from jinja2 import ChoiceLoader, DictLoader
 
 from portal import features
@@ -499,3 +501,33 @@ def test_a_feature_adds_its_section_and_the_queue_takes_it_as_it_is(app, client,
     monkeypatch.setattr(features, "queue_sections", lambda: [*real(), _holds_section, _holds_section])
     with pytest.raises(RuntimeError, match="holds"):
         queue.sections()
+
+
+# --- Anything in the address or a form: never a 500, never a change -----------------------------
+
+junk = st.one_of(st.text(max_size=200), st.text(alphabet=st.characters(max_codepoint=0x1F), max_size=30),
+                 st.sampled_from(["requests", "bookings", "me", "nobody", "in_progress", "0", "-1",
+                                  "2026-12-01~1", "9999-12-31T23:59:59~1"]))
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(kind=junk, status=junk, assignee=junk, after=junk, version=junk, to=junk)
+@example(kind="requests", status="", assignee="", after="a\x00b", version="1\x00", to="me")
+@example(kind="x" * 10_000, status="' OR 1=1 --", assignee="<script>alert(1)</script>",
+         after="2026-12-01~" + "9" * 5000, version="9" * 40, to="x" * 10_000)
+def test_any_filter_or_assignment_gets_an_answer_and_changes_nothing(client, login_as, kind, status,
+                                                                      assignee, after, version, to):
+    if not PrivacyRequest.select().exists():
+        login_as("staff")
+        _asked()
+    asked = PrivacyRequest.get()
+    before = _state()
+    response = client.get("/staff/queue", query_string={"kind": kind, "status": status,
+                                                        "assignee": assignee, "after": after})
+    assert response.status_code in (200, 400)
+    assert "<script>alert(1)</script>" not in response.get_data(as_text=True)
+    response = client.post(f"/staff/queue/requests/{asked.id}/assign",
+                           data={"version": version, "to": to, "back": after}, headers=HTMX)
+    assert response.status_code == 200
+    if to not in ("me", "nobody") or version.strip() != str(asked.version):
+        assert _state() == before
