@@ -23,7 +23,6 @@ from portal.auth.guard import public, roles, staff_only
 from portal.extensions import limiter
 from portal.mail.limits import TooManyMails
 from portal.people.actions import current_person, own_or_404
-from portal.staff.queue import safe_back
 from portal.requests import actions, deadlines, staff_queue
 from portal.requests.forms import (
     KIND_LABELS,
@@ -36,6 +35,7 @@ from portal.requests.forms import (
     StepForm,
 )
 from portal.requests.models import BUILDING, QUEUED, READY, PrivacyRequest
+from portal.staff.queue import safe_back
 from portal.verification import actions as verification
 from portal.verification.forms import CodeForm
 from portal.web.forms import EmptyForm
