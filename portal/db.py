@@ -2,9 +2,21 @@
 import json
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Callable, NamedTuple
 from zoneinfo import ZoneInfo
 
-from peewee import SQL, DatabaseProxy, Model, PostgresqlDatabase, SqliteDatabase, Value, fn
+from peewee import (
+    SQL,
+    DatabaseProxy,
+    Insert,
+    Model,
+    ModelSelect,
+    Node,
+    PostgresqlDatabase,
+    SqliteDatabase,
+    Value,
+    fn,
+)
 from playhouse.db_url import parse
 from playhouse.pool import PooledPostgresqlDatabase, PooledSqliteDatabase
 
@@ -55,6 +67,92 @@ def checkpoint():
     values just deleted or overwritten are then gone everywhere SQLite keeps them."""
     if isinstance(db.obj, SqliteDatabase):
         db.execute_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+
+
+class Bound(Node):
+    """A value given each time a prepared statement runs: `Booking.id == Bound("id")`.
+
+    In a comparison it takes the conversion of the field on its left, as a plain value would;
+    elsewhere (an INSERT's values) name the field: `Bound("to", Outbox.to)`."""
+
+    def __init__(self, name, field=None):
+        super().__init__()
+        self.name, self.field = name, field
+
+    def __sql__(self, ctx):
+        convert = self.field.db_value if self.field is not None else ctx.state.converter
+        ctx._values.append(_Slot(self.name, convert))
+        return ctx.literal(ctx.state.param or "?")
+
+
+class _Slot(NamedTuple):
+    name: str
+    convert: Callable | None
+
+
+class Prepared:
+    """A statement on the hot path whose SQL is built once per kind of database, then run with
+    new values: peewee builds a query's SQL from its expression tree on every call, which was
+    a third of a booking request (docs/PERFORMANCE.md). `build()` returns a peewee query with a
+    `Bound(name)` for each value that changes; constants stay constants."""
+
+    def __init__(self, build):
+        self.build = build
+        self._built = {}
+
+    def _statement(self):
+        kind = type(db.obj)
+        built = self._built.get(kind)
+        if built is None:
+            query = self.build()
+            if (isinstance(query, Insert) and not query._as_rowcount and query._returning is None
+                    and db.obj.returning_clause):
+                query._returning = query._pk_returning()  # as Insert.execute() does
+            sql, params = db.obj.get_sql_context().sql(query).query()
+            built = self._built[kind] = (query, sql, params)
+        return built
+
+    def _run(self, values):
+        query, sql, params = self._statement()
+        bound = []
+        for param in params:
+            if isinstance(param, _Slot):
+                value = values[param.name]
+                param = param.convert(value) if param.convert else value
+            bound.append(param)
+        return query, db.execute_sql(sql, bound)
+
+    def rows(self, **values):
+        """A SELECT's rows, as the query would give them (model instances, tuples, ...)."""
+        query, cursor = self._run(values)
+        return list(query._get_cursor_wrapper(cursor))
+
+    def first(self, **values):
+        rows = self.rows(**values)
+        return rows[0] if rows else None
+
+    def execute(self, **values):
+        """An INSERT's new id, or the number of rows an UPDATE or DELETE changed."""
+        query, cursor = self._run(values)
+        if isinstance(query, ModelSelect):
+            raise TypeError("use rows() or first() for a SELECT")
+        if query._returning:
+            cursor = query._get_cursor_wrapper(cursor)
+        return query.handle_result(db.obj, cursor)
+
+
+def prepared_insert(model):
+    """A prepared INSERT of every column of the model but its id: `create(**values)` makes the
+    instance as `model.create` would (defaults filled in) and returns it, with its id."""
+    fields = [f for f in model._meta.sorted_fields if f is not model._meta.primary_key]
+    statement = Prepared(lambda: model.insert({f: Bound(f.name, f) for f in fields}))
+
+    def create(**values):
+        instance = model(**values)
+        instance.id = statement.execute(**{f.name: instance.__data__.get(f.name) for f in fields})
+        instance._dirty.clear()
+        return instance
+    return create
 
 
 class BaseModel(Model):

@@ -18,7 +18,7 @@ from flask import has_request_context
 from flask_login import current_user
 
 from portal.audit.models import AuditEvent
-from portal.db import db, is_postgres, utcnow
+from portal.db import db, is_postgres, prepared_insert, utcnow
 
 GENESIS = "0" * 64
 SEAL_LOCK = 4242  # the PostgreSQL advisory lock only sealers take
@@ -38,6 +38,9 @@ def _postgres():
     return is_postgres()
 
 
+_new_event = prepared_insert(AuditEvent)  # on every booking and record view: SQL built once
+
+
 def record(action, person=None, actor=None, **details):
     """Append an audit event; call inside the transaction of the change it records.
 
@@ -45,7 +48,7 @@ def record(action, person=None, actor=None, **details):
     """
     if actor is None and has_request_context() and current_user.is_authenticated:
         actor = current_user
-    return AuditEvent.create(
+    return _new_event(
         at=utcnow(), actor_id=actor.id if actor else None,
         actor_role=actor.role if actor else "anonymous", action=action,
         person_id=person.id if person is not None and not isinstance(person, int) else person,

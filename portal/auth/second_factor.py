@@ -17,10 +17,8 @@ import secrets
 from datetime import UTC, datetime
 
 import pyotp
-import segno
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from cryptography.fernet import Fernet, InvalidToken
 from flask import current_app
 
 from portal.audit.actions import record
@@ -50,12 +48,14 @@ def required(user):
 
 
 def _box():
+    from cryptography.fernet import Fernet  # loaded at the first staff login, not at start
     key = hmac.new(current_app.config["SECRET_KEY"].encode(), b"second-factor-secret-v1",
                    hashlib.sha256).digest()
     return Fernet(base64.urlsafe_b64encode(key))
 
 
 def _secret(factor):
+    from cryptography.fernet import InvalidToken
     try:
         return _box().decrypt(factor.secret.encode()).decode()
     except InvalidToken:  # SECRET_KEY changed: this factor can no longer be used
@@ -96,6 +96,7 @@ def provisioning_uri(user, secret):
 
 def qr_svg(user, secret, title):
     """The otpauth:// link as an inline SVG QR code (no script, no image request)."""
+    import segno  # only at enrolment
     svg = segno.make(provisioning_uri(user, secret), error="m").svg_inline(
         scale=4, border=4, omitsize=True, title=title, svgclass="qr-code", lineclass=None,
         dark="#000", light="#fff")

@@ -12,7 +12,7 @@ from portal.booking.emails import send_cancellation, send_confirmation, send_mov
 from portal.booking.links import booking_id_of
 from portal.booking.models import TYPED, Booking, Consultant
 from portal.booking.schedule import BookingProblem, SlotProblem, claimable_slot, ensure_free, offered_slot
-from portal.db import db, utcnow
+from portal.db import Bound, Prepared, db, prepared_insert, utcnow
 from portal.people import registry
 from portal.people.contact import contact
 from portal.people.models import Person
@@ -48,7 +48,7 @@ def _find_or_create_person(details, locale, now=None):
     Raises SlotProblem when the person already holds as many upcoming meetings as one may.
     """
     columns = catalog.columns_of("Person", catalog.BOOKING)
-    person = Person.get_or_none(Person.email == details["email"])
+    person = _PERSON_BY_EMAIL.first(email=details["email"])
     if person is None:
         return Person.create(locale=locale, **{c: details[c] for c in columns}), True, {}
     _within_bookings_per_person(person, now)
@@ -85,6 +85,11 @@ def _claim(make):
         raise SlotProblem("taken") from None
 
 
+# On every booking: their SQL built once (portal/db.py, Prepared).
+_new_booking = prepared_insert(Booking)
+_PERSON_BY_EMAIL = Prepared(lambda: Person.select().where(Person.email == Bound("email")).limit(1))
+
+
 def book(slot_id, kind, place, details, locale, now=None):
     """Book a slot for the person with these booking-stage details, in one transaction.
 
@@ -95,7 +100,7 @@ def book(slot_id, kind, place, details, locale, now=None):
     def make():
         ensure_free(slot)
         person, created, differing = _find_or_create_person(details, locale, now)
-        booking = Booking.create(
+        booking = _new_booking(
             person=person, consultant=slot.consultant, starts_at=slot.starts_at,
             ends_at=slot.ends_at, kind=kind, place=place, locale=locale,
             calendar_uid=f"{uuid.uuid4()}@ressursbasen.no",

@@ -14,7 +14,7 @@ from portal import catalog
 from portal.booking import actions
 from portal.booking.models import PendingBooking
 from portal.booking.schedule import BookingProblem, SlotProblem, claimable_slot
-from portal.db import db, utcnow
+from portal.db import Bound, Prepared, db, prepared_insert, utcnow
 from portal.verification import actions as verification
 from portal.verification.models import Challenge
 
@@ -42,14 +42,31 @@ def details_of(pending):
     return {c: getattr(pending, c) for c in catalog.columns_of("Person", catalog.BOOKING)}
 
 
+# The statements of every booking request, built once (portal/db.py, Prepared).
+_LIVE = Prepared(lambda: PendingBooking.select(PendingBooking, Challenge)
+                 .join(Challenge, JOIN.LEFT_OUTER)
+                 .where(PendingBooking.token == Bound("token"), PendingBooking.expires_at > Bound("now"))
+                 .limit(1))
+
+
+def _waiting_counts():
+    from_ip = PendingBooking.ip_key == Bound("ip_key")
+    to_address = PendingBooking.email == Bound("email")
+    return (PendingBooking.select(fn.SUM(Case(None, [(from_ip, 1)], 0)),
+                                  fn.SUM(Case(None, [(to_address, 1)], 0)))
+            .where(PendingBooking.expires_at > Bound("now"), from_ip | to_address).tuples())
+
+
+_WAITING = Prepared(_waiting_counts)
+_new_pending = prepared_insert(PendingBooking)
+_TAKE = Prepared(lambda: PendingBooking.delete().where(PendingBooking.id == Bound("id")))
+
+
 def live(token, now=None):
     """The pending entry behind a session's token (with its challenge), unless it expired."""
     if not token:
         return None
-    return (PendingBooking.select(PendingBooking, Challenge)
-            .join(Challenge, JOIN.LEFT_OUTER)
-            .where(PendingBooking.token == token, PendingBooking.expires_at > (now or utcnow()))
-            .first())
+    return _LIVE.first(token=token, now=now or utcnow())
 
 
 def start(slot_id, kind, meeting_place, details, locale, ip, replaces=None, now=None):
@@ -67,19 +84,14 @@ def start(slot_id, kind, meeting_place, details, locale, ip, replaces=None, now=
     with db.atomic():
         if replaces:  # the same browser typed again: its earlier entry goes
             PendingBooking.delete().where(PendingBooking.token == replaces).execute()
-        from_ip = PendingBooking.ip_key == ip_key
-        to_address = PendingBooking.email == details["email"]
-        per_ip, per_address = (
-            PendingBooking.select(fn.SUM(Case(None, [(from_ip, 1)], 0)),
-                                  fn.SUM(Case(None, [(to_address, 1)], 0)))
-            .where(PendingBooking.expires_at > now, from_ip | to_address).tuples().get())
+        per_ip, per_address = _WAITING.first(ip_key=ip_key, email=details["email"], now=now)
         if (per_ip or 0) >= _limit("PENDING_PER_IP", 10):
             raise PendingProblem("per_ip")
         if (per_address or 0) >= _limit("PENDING_PER_ADDRESS", 3):
             raise PendingProblem("per_address")
         # The code, and the confirmation it will lead to, are counted together.
         challenge = verification.start(details["email"], PURPOSE, locale, now, mails=2)
-        return PendingBooking.create(
+        return _new_pending(
             token=secrets.token_urlsafe(32), challenge=challenge, slot=slot_id, kind=kind,
             meeting_place=meeting_place, locale=locale, ip_key=ip_key, created_at=now,
             expires_at=challenge.expires_at, **details)
@@ -138,10 +150,12 @@ def _book(pending, now, slot_id=None, kind=None, meeting_place=None, details=Non
         # One entry, one booking: the entry is taken first, so of two requests at the same
         # moment only one finds it (the other waits for the row, then finds nothing). A time
         # taken meanwhile rolls this back and the entry stays for another choice.
-        taken = PendingBooking.delete().where(PendingBooking.id == pending.id)
         if proven:
-            taken = taken.where(PendingBooking.proven_at.is_null(False))
-        if not taken.execute():
+            taken = PendingBooking.delete().where(PendingBooking.id == pending.id,
+                                                  PendingBooking.proven_at.is_null(False)).execute()
+        else:
+            taken = _TAKE.execute(id=pending.id)
+        if not taken:
             raise PendingProblem("gone")
         return actions.book(slot_id or pending.slot, kind or pending.kind,
                             meeting_place or pending.meeting_place, details, pending.locale,

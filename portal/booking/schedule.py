@@ -7,7 +7,7 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 
 from portal.booking.models import HOLDING, AvailabilityException, Booking, Consultant, WeeklyHours
-from portal.db import db, utcnow
+from portal.db import Bound, Prepared, db, utcnow
 
 OSLO = ZoneInfo("Europe/Oslo")
 
@@ -133,13 +133,20 @@ def offered_slots(consultants, days):
     ids = [c.id for c in consultants]
     if not ids or not days:
         return []
+    hours = WeeklyHours.select().where(WeeklyHours.consultant.in_(ids))
+    exceptions = AvailabilityException.select().where(
+        AvailabilityException.consultant.in_(ids),
+        AvailabilityException.on.between(min(days), max(days)))
+    return _grid(consultants, days, hours, exceptions)
+
+
+def _grid(consultants, days, weekly_hours, availability_exceptions):
+    """The slots of the consultants on these dates, from their hours and exceptions."""
     hours = {}
-    for h in WeeklyHours.select().where(WeeklyHours.consultant.in_(ids)):
+    for h in weekly_hours:
         hours.setdefault((h.consultant_id, h.weekday), []).append((h.starts, h.ends))
     exceptions = {}
-    for x in AvailabilityException.select().where(
-            AvailabilityException.consultant.in_(ids),
-            AvailabilityException.on.between(min(days), max(days))):
+    for x in availability_exceptions:
         exceptions.setdefault((x.consultant_id, x.on), []).append(x)
     length, step = slot_length(), slot_step()
     slots = []
@@ -167,6 +174,19 @@ def offered_slots(consultants, days):
 # No meeting is longer: a slot lies within one day's opening hours (offered_slots). It bounds
 # the overlap check from below, so that an index range, not the whole history, is read.
 LONGEST_MEETING = timedelta(days=1)
+
+
+# One slot's checks, on every booking request: built once (portal/db.py, Prepared).
+_ACTIVE_CONSULTANT = Prepared(lambda: Consultant.select().where(
+    Consultant.id == Bound("id"), Consultant.active == True).limit(1))  # noqa: E712
+_DAY_HOURS = Prepared(lambda: WeeklyHours.select().where(
+    WeeklyHours.consultant == Bound("consultant"), WeeklyHours.weekday == Bound("weekday")))
+_DAY_EXCEPTIONS = Prepared(lambda: AvailabilityException.select().where(
+    AvailabilityException.consultant == Bound("consultant"), AvailabilityException.on == Bound("day")))
+_HOLDS_TIME = Prepared(lambda: Booking.select(Booking.id).where(
+    Booking.consultant == Bound("consultant"), Booking.status.in_(HOLDING),
+    Booking.starts_at > Bound("after"), Booking.starts_at < Bound("ends"),
+    Booking.ends_at > Bound("starts")).limit(1))
 
 
 def holding(consultant_ids, starts, ends):
@@ -217,11 +237,13 @@ def offered_slot(slot_id, now=None):
         raise SlotProblem("unknown")
     if to_oslo(parsed[1]).date() > week_days(weeks_ahead() - 1, now)[-1]:
         raise SlotProblem("unknown")  # beyond the weeks the page offers
-    consultant = Consultant.get_or_none(Consultant.id == parsed[0], Consultant.active == True)  # noqa: E712
+    consultant = _ACTIVE_CONSULTANT.first(id=parsed[0])
     if consultant is None:
         raise SlotProblem("unknown")
     day = to_oslo(parsed[1]).date()
-    slot = next((s for s in offered_slots([consultant], [day]) if s.starts_at == parsed[1]), None)
+    offered = _grid([consultant], [day], _DAY_HOURS.rows(consultant=consultant.id, weekday=day.weekday()),
+                    _DAY_EXCEPTIONS.rows(consultant=consultant.id, day=day))
+    slot = next((s for s in offered if s.starts_at == parsed[1]), None)
     if slot is None:
         raise SlotProblem("unknown")
     if slot.starts_at <= now:
@@ -237,5 +259,6 @@ def ensure_free(slot):
         # the weekly hours and 9:30 from extra hours) cannot both pass the check below.
         # SQLite gets the same from BEGIN IMMEDIATE.
         Consultant.select(Consultant.id).where(Consultant.id == slot.consultant.id).for_update().execute()
-    if holding([slot.consultant.id], slot.starts_at, slot.ends_at).exists():
+    if _HOLDS_TIME.first(consultant=slot.consultant.id, after=slot.starts_at - LONGEST_MEETING,
+                         starts=slot.starts_at, ends=slot.ends_at) is not None:
         raise SlotProblem("taken")

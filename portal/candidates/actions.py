@@ -6,7 +6,6 @@ import json
 from dataclasses import dataclass
 from datetime import date
 
-from cryptography.fernet import Fernet, InvalidToken
 from flask import current_app
 from flask_babel import format_decimal
 from flask_babel import lazy_gettext as _l
@@ -85,6 +84,7 @@ def _secret(purpose):
 def _invite_box():
     """Fernet (AES and HMAC-SHA256) under a key derived from SECRET_KEY: the link carries the
     person's id unreadably and cannot be forged or altered."""
+    from cryptography.fernet import Fernet  # loaded when an invitation is made or used
     return Fernet(base64.urlsafe_b64encode(_secret("candidate-invite-v2")))
 
 
@@ -106,6 +106,7 @@ def invite_path(person):
 
 def person_from_invite(token):
     """The person an invitation token was made for, or None when it is forged, old or stale."""
+    from cryptography.fernet import InvalidToken
     token = token or ""
     try:
         data = json.loads(_invite_box().decrypt(token + "=" * (-len(token) % 4),

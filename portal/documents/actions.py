@@ -14,7 +14,6 @@ from flask_babel import lazy_gettext as _l
 from limits import RateLimitItemPerHour
 from limits.storage import MemoryStorage
 from limits.strategies import FixedWindowRateLimiter
-from PIL import Image, ImageOps, UnidentifiedImageError
 
 from portal import storage
 from portal.audit.actions import record
@@ -239,6 +238,7 @@ def _too_large():
 
 def _reencode(data, max_side):
     """Decode an image and write it again: no EXIF, no GPS, no metadata, at most max_side pixels."""
+    from PIL import Image, ImageOps, UnidentifiedImageError  # loaded at the first photo, not at start
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)

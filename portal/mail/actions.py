@@ -15,7 +15,7 @@ from flask_babel import force_locale
 from flask_mailman import EmailMultiAlternatives
 from jinja2 import TemplateNotFound
 
-from portal.db import checkpoint, db, utcnow
+from portal.db import checkpoint, db, prepared_insert, utcnow
 from portal.mail.models import Outbox
 from portal.queue import enqueue
 
@@ -63,13 +63,16 @@ def queue_email(to, subject, template, locale="nb", person=None, attachments=(),
     return row
 
 
+_new_email = prepared_insert(Outbox)  # on every booking: its SQL built once
+
+
 def write_email(to, subject, template, locale="nb", person=None, attachments=(),
                 forget_after_send=False, **values):
     """Write an e-mail to the outbox, as queue_email, without queueing it: a change that causes
     several e-mails writes each, then queues them together with queue_after_commit()."""
     with force_locale(locale):
         subject = str(subject)
-    return Outbox.create(
+    return _new_email(
         to=to, subject=subject, template=template, locale=locale, person=person,
         params=json.dumps(values), forget_after_send=forget_after_send,
         attachments=json.dumps([[name, base64.b64encode(data).decode(), mime]

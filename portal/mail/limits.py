@@ -16,6 +16,7 @@ from flask import current_app
 from flask_babel import gettext as _
 
 from portal import ratelimit
+from portal.db import Bound, Prepared
 from portal.web.formats import format_when
 
 GMAIL = ("gmail.com", "googlemail.com")
@@ -46,14 +47,20 @@ def recipient_key(email):
     return f"{local}@{domain}"
 
 
-def _exempt(email):
-    """The agency's own addresses: staff accounts and consultants."""
+def _agency_address():
     from portal.auth.models import User
     from portal.booking.models import Consultant
-    email = (email or "").strip().lower()
-    staff = User.select(User.id).where((User.email == email) & User.role.in_(("staff", "admin")))
-    consultants = Consultant.select(Consultant.id).where(Consultant.email == email)
-    return (staff | consultants).exists()  # one query
+    staff = User.select(User.id).where((User.email == Bound("email")) & User.role.in_(("staff", "admin")))
+    consultants = Consultant.select(Consultant.id).where(Consultant.email == Bound("email"))
+    return (staff | consultants).limit(1)
+
+
+_AGENCY_ADDRESS = Prepared(_agency_address)  # on every code and booking: built once
+
+
+def _exempt(email):
+    """The agency's own addresses: staff accounts and consultants."""
+    return _AGENCY_ADDRESS.first(email=(email or "").strip().lower()) is not None  # one query
 
 
 def allow_mail_to(email, mails=1):

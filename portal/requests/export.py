@@ -15,7 +15,6 @@ import zipfile
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-import jsonschema
 from flask import current_app, render_template
 from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
@@ -211,6 +210,7 @@ def data(c):
 
 def validate(document):
     """Raise jsonschema.ValidationError unless data.json matches the schema."""
+    import jsonschema  # only where a copy is built: the worker, not the web
     jsonschema.Draft202012Validator(export_schema()).validate(document)
 
 

@@ -26,9 +26,6 @@ import struct
 import time
 from pathlib import Path
 
-from cryptography.exceptions import InvalidTag
-from cryptography.fernet import Fernet, InvalidToken, MultiFernet
-from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from flask import current_app
 
 from portal.config import instance_secret
@@ -55,6 +52,7 @@ def _instance_dir(app):
 
 
 def _keys(app):
+    from cryptography.fernet import Fernet  # cryptography loads when a file is first touched
     configured = [k.strip() for k in app.config.get("DOCUMENT_KEYS", "").split(",") if k.strip()]
     if configured:
         return configured
@@ -65,6 +63,7 @@ def _keys(app):
 
 
 def _fernet(app=None):
+    from cryptography.fernet import Fernet, MultiFernet
     app = app or current_app
     return MultiFernet([Fernet(k.encode()) for k in _keys(app)])
 
@@ -76,6 +75,7 @@ def _derive(key, purpose):
 
 def _chunk_keys(app=None):
     """[(key id, AESGCM)] for every configured key, the encrypting one first."""
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
     return [(_derive(k, b"portal.storage key id v1")[:_KEY_ID],
              AESGCM(_derive(k, b"portal.storage chunks v1")))
             for k in _keys(app or current_app)]
@@ -191,6 +191,7 @@ def _read_exact(f, n):
 
 
 def _chunks(f, header, app):
+    from cryptography.exceptions import InvalidTag
     """Decrypt a chunked file after its header; yields plaintext chunks."""
     keys = dict(_chunk_keys(app))
     aead = keys.get(header[len(MAGIC):len(MAGIC) + _KEY_ID])
@@ -231,6 +232,7 @@ def stream(storage_id: str, app=None):
 
 
 def _stream(f, app):
+    from cryptography.fernet import InvalidToken
     with f:
         header = f.read(_HEADER)
         if header[:len(MAGIC)] != MAGIC:

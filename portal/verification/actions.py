@@ -16,7 +16,7 @@ from flask_babel import ngettext
 from peewee import Case
 
 from portal import catalog
-from portal.db import db, utcnow
+from portal.db import Bound, Prepared, db, prepared_insert, utcnow
 from portal.mail.actions import email_context, queue_email
 from portal.mail.limits import ensure_mail_allowed, recipient_key
 from portal.verification.models import Challenge, CodeQuota
@@ -92,6 +92,30 @@ def _code_hash(challenge_token, email, purpose, code):
     return keyed("code", challenge_token, email.lower(), purpose, code)
 
 
+# The statements of every code sent and checked, built once (portal/db.py, Prepared).
+_new_challenge = prepared_insert(Challenge)
+
+
+def _count_code():
+    hour_over = CodeQuota.window_start <= Bound("hour_ago")
+    now = Bound("now", CodeQuota.window_start)
+    return (CodeQuota.insert(address_key=Bound("key", CodeQuota.address_key), window_start=now, count=1)
+            .on_conflict(conflict_target=[CodeQuota.address_key],
+                         update={CodeQuota.count: Case(None, [(hour_over, 1)], CodeQuota.count + 1),
+                                 CodeQuota.window_start: Case(None, [(hour_over, now)],
+                                                              CodeQuota.window_start)},
+                         where=hour_over | (CodeQuota.count < CODES_PER_HOUR))
+            .as_rowcount())
+
+
+_COUNT_CODE = Prepared(_count_code)
+_COUNT_TRY = Prepared(lambda: Challenge.update(tries=Challenge.tries + 1).where(
+    Challenge.id == Bound("id"), Challenge.used_at.is_null(), Challenge.tries < MAX_TRIES,
+    Challenge.expires_at > Bound("now")))
+_SPEND = Prepared(lambda: Challenge.update(used_at=Bound("now", Challenge.used_at)).where(
+    Challenge.id == Bound("id"), Challenge.used_at.is_null()))
+
+
 def allow_code_to(email, now=None):
     """Count one code to this address, or raise TooManyCodes; atomic under concurrency.
 
@@ -102,14 +126,7 @@ def allow_code_to(email, now=None):
     """
     now = now or utcnow()
     key = address_key(email)
-    hour_over = CodeQuota.window_start <= now - WINDOW
-    counted = (CodeQuota.insert(address_key=key, window_start=now, count=1)
-               .on_conflict(conflict_target=[CodeQuota.address_key],
-                            update={CodeQuota.count: Case(None, [(hour_over, 1)], CodeQuota.count + 1),
-                                    CodeQuota.window_start: Case(None, [(hour_over, now)],
-                                                                 CodeQuota.window_start)},
-                            where=hour_over | (CodeQuota.count < CODES_PER_HOUR))
-               .as_rowcount().execute())
+    counted = _COUNT_CODE.execute(key=key, now=now, hour_ago=now - WINDOW)
     if not counted:
         quota = CodeQuota.get(CodeQuota.address_key == key)
         raise TooManyCodes(quota.window_start + WINDOW)
@@ -132,7 +149,7 @@ def start(email, purpose, locale="nb", now=None, mails=1):
         ensure_mail_allowed(email, mails)
         code = f"{secrets.randbelow(10 ** 6):06d}"
         token = secrets.token_urlsafe(32)
-        challenge = Challenge.create(
+        challenge = _new_challenge(
             token=token, email=email, purpose=purpose, code_hash=_code_hash(token, email, purpose, code),
             created_at=now, expires_at=now + timedelta(minutes=CODE_MINUTES))
         queue_email(email, _l("Your code from ressursbasen.no: %(code)s", code=code), CODE_EMAIL,
@@ -160,9 +177,7 @@ def check(token, code, purpose, now=None, spend=True, challenge=None):
         challenge = Challenge.get_or_none(Challenge.token == (token or ""))
     if challenge is None or challenge.token != token or challenge.purpose != purpose:
         raise CodeProblem("unknown")
-    counted = (Challenge.update(tries=Challenge.tries + 1)  # one statement: committed at once
-               .where(Challenge.id == challenge.id, Challenge.used_at.is_null(),
-                      Challenge.tries < MAX_TRIES, Challenge.expires_at > now).execute())
+    counted = _COUNT_TRY.execute(id=challenge.id, now=now)  # one statement: committed at once
     if not counted:
         challenge = Challenge.get_by_id(challenge.id)
         if challenge.used_at is not None:
@@ -180,8 +195,7 @@ def check(token, code, purpose, now=None, spend=True, challenge=None):
 def spend_code(challenge, now=None):
     """Use up a right code; raises CodeProblem("used") when a request with it came first."""
     now = now or utcnow()
-    if not (Challenge.update(used_at=now)
-            .where(Challenge.id == challenge.id, Challenge.used_at.is_null()).execute()):
+    if not _SPEND.execute(now=now, id=challenge.id):
         raise CodeProblem("used")  # the same right code sent twice at once: one of them wins
     challenge.used_at = now
 
