@@ -50,6 +50,7 @@ test: setup browser
 
 bench: setup
 	$(BIN)/python -m bench
+	$(BIN)/python -m bench.staff
 
 clean:
 	rm -rf $(VENV) node_modules static/vendor instance/static

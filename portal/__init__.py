@@ -57,7 +57,10 @@ def create_app(config=None):
     @app.context_processor
     def layout_context():
         in_request = has_request_context()
+        path = request.full_path.rstrip("?") if in_request else "/"
+        # Where the language switch returns to: not a query of 10 000 characters typed into a
+        # filter or a search (the page in the other language without it is good enough).
         return {"current_lang": select_locale(), "privacy_contact": app.config["PRIVACY_CONTACT"],
-                "request_path": request.full_path.rstrip("?") if in_request else "/"}
+                "request_path": path if len(path) <= 1000 else request.path}
 
     return app

@@ -309,10 +309,12 @@ NOT_PERSONAL = frozenset({
     "AuditEvent.hash", "AuditEvent.seq",
     # Requests: ids and links, the random name of an unproven request in its browser's session,
     # a keyed hash of the IP address (for the per-network limit), the language e-mails go in,
-    # which staff login decided (an id), and the step counter that keeps two staff apart.
+    # which staff login decided (an id), which one it is assigned to and since when, and the
+    # step counter that keeps two staff apart.
     "PrivacyRequest.id", "PrivacyRequest.token", "PrivacyRequest.person",
     "PrivacyRequest.challenge", "PrivacyRequest.ip_key", "PrivacyRequest.locale",
     "PrivacyRequest.decided_by", "PrivacyRequest.version", "PrivacyRequest.updated_at",
+    "PrivacyRequest.assignee", "PrivacyRequest.assigned_at",
     "AccessExport.id", "AccessExport.request", "AccessExport.person", "AccessExport.storage_id",
     "AccessExport.attempts", "AccessExport.started_at",
 })

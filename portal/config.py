@@ -109,6 +109,9 @@ class Config:
     REQUESTS_WAITING_PER_IP = int(os.environ.get("REQUESTS_WAITING_PER_IP", 10))
     REQUESTS_WAITING_PER_ADDRESS = int(os.environ.get("REQUESTS_WAITING_PER_ADDRESS", 3))
 
+    # The staff queue refreshes itself this often (seconds), except while staff work in it.
+    QUEUE_POLL_SECONDS = int(os.environ.get("QUEUE_POLL_SECONDS", 30))
+
     # Static files under content-hashed names, with .br/.gz beside them (portal/static_files.py).
     STATIC_BUILD_DIR = os.environ.get("STATIC_BUILD_DIR", str(INSTANCE / "static"))
     # HTML pages compressed (portal/compression.py decides which; Flask-Compress does it).

@@ -7,7 +7,8 @@ A feature module may declare:
     cli              click commands or groups for `flask --app app ...`
     cron             (job function, schedule) pairs for `rq cron jobs/cron.py`
     load_demo_data(password)  demo rows for an empty database; may return a (role, e-mail) login
-    queue_section()  a section of the staff queue
+    queue_section()  the Section of the staff queue it contributes, or a tuple of them: its
+                     kind of work, found, counted and assigned (portal/staff/sections.py)
     disclosures(subject)  what of a person's data went to whom outside the agency, and when:
                      [{recipient, categories, at, basis}] (the access export lists them)
 

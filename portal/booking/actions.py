@@ -282,17 +282,3 @@ def send_reminders(now=None):
             send_reminder(Booking.get_by_id(row.id))
             sent += 1
     return sent
-
-
-def upcoming_bookings(now=None):
-    """Bookings still to be held or marked: from a week back, soonest first."""
-    now = now or utcnow()
-    return (Booking.select(Booking, Person, Consultant).join(Person).switch(Booking)
-            .join(Consultant)
-            .where(Booking.status == "booked", Booking.starts_at >= now - timedelta(days=7))
-            .order_by(Booking.starts_at))
-
-
-def queue_section():
-    """The staff queue's "Upcoming bookings" section."""
-    return (_l("Upcoming bookings"), "booking/_staff_queue.html", list(upcoming_bookings()))

@@ -52,6 +52,7 @@ def mark(booking_id, status, actor=None, now=None):
         raise ValueError(status)
     now = now or utcnow()
     with db.atomic():
+        person = Person.lock(Booking.get_by_id(booking_id).person_id)  # before the booking
         booking = Booking.get_by_id(booking_id)
         if booking.status != "booked":
             raise MarkProblem("changed")
@@ -63,7 +64,6 @@ def mark(booking_id, status, actor=None, now=None):
             raise MarkProblem("changed")
         record(f"booking.{status}", person=booking.person_id, actor=actor, booking=booking.id)
         if status == "attended":
-            person = Person.get_by_id(booking.person_id)
             before = person.last_contact_at
             open_candidate_stage(person, "meeting_attended")
             contact(person, "meeting")
@@ -79,9 +79,14 @@ def undo(booking_id, actor=None, now=None):
     Undoing "held" closes the candidate stage again only when nothing else keeps it open:
     another meeting held, or any candidate-stage data given meanwhile (never hidden); and
     the retention clock goes back to where it was, unless there was other contact since.
+
+    The person's row is locked first, so that "no candidate-stage data was given meanwhile"
+    and closing the stage are one step: a CV uploaded at the same moment either committed
+    before (and is seen, and keeps the stage open) or waits, and then opens the stage again.
     """
     now = now or utcnow()
     with db.atomic():
+        person = Person.lock(Booking.get_by_id(booking_id).person_id)
         booking = Booking.get_by_id(booking_id)
         if booking.status not in MARKS:
             raise MarkProblem("not_marked" if booking.status == "booked" else "changed")
@@ -103,7 +108,7 @@ def undo(booking_id, actor=None, now=None):
             held_elsewhere = Booking.select().where(
                 Booking.person == booking.person_id, Booking.status == "attended").exists()
             if not held_elsewhere:
-                close_candidate_stage(Person.get_by_id(booking.person_id), "attendance_undone")
+                close_candidate_stage(person, "attendance_undone")
     return Booking.get_by_id(booking_id)
 
 

@@ -3,7 +3,7 @@ from flask_babel import lazy_gettext as _l
 
 from jobs.booking import send_reminders
 from portal import catalog
-from portal.booking import actions, demo, emails, models, views
+from portal.booking import demo, emails, models, staff_queue, views
 from portal.people.holdings import Expiry, NoPersonalData, Rows, Tell
 
 __all__ = ["blueprint", "models", "load_demo_data", "queue_section", "cron", "personal_data",
@@ -11,7 +11,7 @@ __all__ = ["blueprint", "models", "load_demo_data", "queue_section", "cron", "pe
 
 blueprint = views.bp
 load_demo_data = demo.load_demo_data
-queue_section = actions.queue_section
+queue_section = staff_queue.queue_section
 cron = ((send_reminders, {"interval": 15 * 60}),)
 
 # A booking's typed details are exported under name, address and phone; the meeting itself

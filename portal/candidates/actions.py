@@ -34,14 +34,16 @@ INVITE_MAX_AGE = 60 * 60 * 24 * 30  # an invitation link works for 30 days
 
 
 def open_candidate_stage(person, reason):
-    """Open the candidate stage (a CV was sent or a meeting was held); idempotent."""
-    if person.stage == catalog.CANDIDATE:
-        return False
+    """Open the candidate stage (a CV was sent or a meeting was held); idempotent. Decided by
+    the row as it is now, not by `person` as it was read: an undone "held" may have closed the
+    stage since (the upload that reopens it waited for that undo's lock on the person)."""
     with db.atomic():
-        Person.update(stage=catalog.CANDIDATE).where(Person.id == person.id).execute()
+        opened = Person.update(stage=catalog.CANDIDATE).where(
+            Person.id == person.id, Person.stage != catalog.CANDIDATE).execute()
         person.stage = catalog.CANDIDATE
-        record("person.candidate_stage_opened", person=person, reason=reason)
-    return True
+        if opened:
+            record("person.candidate_stage_opened", person=person, reason=reason)
+    return bool(opened)
 
 
 def has_candidate_data(person):

@@ -310,8 +310,7 @@ def upload(person, kind, filename, data, replace=None):
     storage_id = storage.put(payload)
     try:
         with db.atomic():
-            if db.obj.for_update:  # PostgreSQL; SQLite's BEGIN IMMEDIATE already serialises
-                list(Person.select(Person.id).where(Person.id == person.id).for_update())
+            Person.lock(person.id)
             mine = list(Document.select().where(Document.person == person.id))
             replaced = [d for d in mine if (kind in ONE_PER_PERSON and d.kind == kind)
                         or (replace is not None and d.id == replace.id)]

@@ -5,7 +5,7 @@ import unicodedata
 from peewee import CharField, DateTimeField, TextField
 
 from portal import catalog
-from portal.db import BaseModel, utcnow
+from portal.db import BaseModel, db, utcnow
 
 # Letters that Unicode does not split into a base letter and an accent: folded by hand, so that
 # "oyvind" finds Øyvind and "aerø" finds Ærø.
@@ -57,6 +57,16 @@ class Person(BaseModel):
     @property
     def is_candidate(self):
         return self.stage == catalog.CANDIDATE
+
+    @classmethod
+    def lock(cls, person_id):
+        """Hold the person's row until the transaction ends and return it as it is now, so that
+        a check about the person and the change it leads to are one step: two changes to one
+        person wait for each other (PostgreSQL: SELECT ... FOR UPDATE; on SQLite, BEGIN
+        IMMEDIATE already lets one writing transaction in at a time). Lock the person before
+        their other rows, everywhere, so that two changes never wait for each other in a ring."""
+        query = cls.select().where(cls.id == person_id)
+        return (query.for_update() if db.for_update else query).get_or_none()
 
     def touch(self):
         """Record contact now and save it: the retention clock starts again."""

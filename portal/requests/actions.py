@@ -392,6 +392,29 @@ def _step(request, version, allowed, by, action, tell=None, now=None, **changes)
     return request
 
 
+def assign(request, by, version, to, now=None):
+    """Assign an open request to a member of staff (`to`, a User; None: to nobody), if it is
+    still as `by` saw it (its `version`); audited. Raises RequestProblem otherwise, changing
+    nothing: of two staff taking it at once, the second is refused, never silently overruled."""
+    now = now or utcnow()
+    with db.atomic():
+        before = PrivacyRequest.get_or_none(PrivacyRequest.id == request.id)
+        if before is None or before.version != version:
+            raise RequestProblem("changed")
+        if before.status not in OPEN:
+            raise RequestProblem("closed")
+        if not PrivacyRequest.update(
+                assignee=to.id if to else None, assigned_at=now if to else None,
+                version=PrivacyRequest.version + 1, updated_at=now).where(
+                PrivacyRequest.id == request.id, PrivacyRequest.version == version,
+                PrivacyRequest.status.in_(OPEN)).execute():
+            raise RequestProblem("changed")
+        record("privacy_request.assigned" if to else "privacy_request.unassigned",
+               person=before.person_id, actor=by, request=before.id,
+               assignee=to.id if to else None, was=before.assignee)
+    return PrivacyRequest.get_by_id(request.id)
+
+
 def start(request, by, version, now=None):
     """Staff take the request on: in progress."""
     now = now or utcnow()
@@ -620,26 +643,13 @@ def _folded(name):
     return " ".join(unicodedata.normalize("NFKC", name or "").casefold().split())
 
 
-def held_name(request):
-    """The name held for the person a request is about, when the name typed differs from it
-    (case and spaces aside): for staff, the reasonable doubt that calls for asking more before
-    a copy proven by a code alone is released. None when they match or nobody is known."""
-    person = (Person.get_or_none(Person.id == request.person_id)
-              if request.person_id is not None else None)
+def held_name(request, person):
+    """The name held for the person (the one a request is about), when the name typed differs
+    from it (case and spaces aside): for staff, the reasonable doubt that calls for asking more
+    before a copy proven by a code alone is released. None when they match or nobody is known."""
     if person is None or _folded(person.name) == _folded(request.name):
         return None
     return person.name
-
-
-def open_requests():
-    """The verified requests still to be answered, the one due first first."""
-    return (PrivacyRequest.select().where(PrivacyRequest.status.in_(OPEN))
-            .order_by(PrivacyRequest.due_on, PrivacyRequest.received_at, PrivacyRequest.id))
-
-
-def queue_section():
-    """The staff queue's "Privacy requests" section."""
-    return (_l("Privacy requests"), "requests/_staff_queue.html", list(open_requests()))
 
 
 # --- Tidying up ------------------------------------------------------------------------------

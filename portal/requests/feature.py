@@ -4,14 +4,14 @@ and the copy of one's data for access."""
 from jobs.requests import expire_exports, relay_exports, remove_unproven_requests
 from portal import catalog
 from portal.people.holdings import Expiry, Files, Rows
-from portal.requests import actions, cli, demo, models, views
+from portal.requests import cli, demo, models, staff_queue, views
 
 __all__ = ["blueprint", "models", "cli", "cron", "queue_section", "load_demo_data",
            "personal_data"]  # what this feature declares
 
 blueprint = views.bp
 cli = (cli.requests,)
-queue_section = actions.queue_section
+queue_section = staff_queue.queue_sections
 load_demo_data = demo.load_demo_data
 cron = ((relay_exports, {"interval": 60}),
         (remove_unproven_requests, {"interval": 10 * 60}),

@@ -50,6 +50,10 @@ class PrivacyRequest(BaseModel):
     answer = TextField(default="")  # the reason of a denial, or what staff wrote when done
     nothing_held = BooleanField(default=False)
     decided_by = IntegerField(null=True)  # staff User id; not a foreign key: outlives the login
+    # Who handles it (staff User id, like decided_by) and since when: the staff queue's
+    # "assign to me". Changing it is a step too (`version`), so two staff cannot both take it.
+    assignee = IntegerField(null=True, index=True)
+    assigned_at = DateTimeField(null=True)
     version = IntegerField(default=0)
     updated_at = DateTimeField(default=utcnow)
 

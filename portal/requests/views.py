@@ -23,7 +23,7 @@ from portal.auth.guard import public, roles, staff_only
 from portal.extensions import limiter
 from portal.mail.limits import TooManyMails
 from portal.people.actions import current_person, own_or_404
-from portal.requests import actions, deadlines
+from portal.requests import actions, deadlines, staff_queue
 from portal.requests.forms import (
     KIND_LABELS,
     AddressForm,
@@ -35,6 +35,7 @@ from portal.requests.forms import (
     StepForm,
 )
 from portal.requests.models import BUILDING, QUEUED, READY, PrivacyRequest
+from portal.staff.queue import safe_back
 from portal.verification import actions as verification
 from portal.verification.forms import CodeForm
 from portal.web.forms import EmptyForm
@@ -61,7 +62,7 @@ def _locale():
 def request_helpers():
     return {"request_kind_labels": KIND_LABELS, "request_status_labels": actions.STATUS_LABELS,
             "request_steps": actions.steps, "request_days_left": deadlines.days_left,
-            "request_urgency": deadlines.urgency, "request_held_name": actions.held_name}
+            "request_urgency": deadlines.urgency}
 
 
 def _proven_email():
@@ -393,14 +394,16 @@ def progress(request_id):
 # --- Staff steps in the queue -------------------------------------------------------------------
 
 def _row(asked, notice=None, problem=None, errors=None, action=None):
-    """The request's row for htmx to swap in; without JavaScript, back to the queue with the
-    message (htmx swaps only 2xx answers, so a refusal is a 200 with its message here)."""
+    """The request's row for htmx to swap in; without JavaScript, back to the queue's page the
+    form came from, with the message (htmx swaps only 2xx answers, so a refusal is a 200 with
+    its message here)."""
+    back = safe_back(request.form.get("back"))
     if wants_fragment():
-        return render("requests/_staff_row.html", r=asked, notice=notice, problem=problem,
-                      errors=errors or {}, action=action)
+        return render("requests/_staff_row.html", item=staff_queue.item_of(asked), notice=notice,
+                      problem=problem, errors=errors or {}, action=action, back=back)
     flash(problem or notice or " ".join(e for es in (errors or {}).values() for e in es),
           "error" if problem or errors else "success")
-    return redirect(url_for("staff.queue", _anchor=f"request-{asked.id}"), 303)
+    return redirect(f"{back}#request-{asked.id}", 303)
 
 
 def _staff_step(request_id, form_class, action, step, done):

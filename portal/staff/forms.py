@@ -4,11 +4,20 @@ from datetime import datetime
 from flask_babel import lazy_gettext as _l
 from wtforms import DateField, HiddenField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+from wtforms.validators import (
+    AnyOf,
+    DataRequired,
+    InputRequired,
+    Length,
+    NumberRange,
+    Optional,
+    ValidationError,
+)
 
 from portal.candidates.forms import RowForm, in_past, plausible
 from portal.staff.record import EVALUATION_KINDS
-from portal.web.forms import nfc, plain_text, strip
+from portal.staff.sections import QueueProblem
+from portal.web.forms import Form, nfc, plain_text, strip
 
 
 def _seen(value):
@@ -60,3 +69,53 @@ class NotedAvailabilityForm(EntryForm):
 
     def validate_available_from(self, field):
         plausible(self, field)
+
+
+class QueueFilterForm(Form):
+    """The staff queue's filters (a GET form: no CSRF token, nothing changes). Values come from
+    the address, so each is checked against what the queue knows."""
+    class Meta:
+        csrf = False
+
+    kind = SelectField(_l("Kind"), validate_choice=False)
+    status = SelectField(_l("Status"), validate_choice=False)
+    assignee = SelectField(_l("Assigned to"), validate_choice=False)
+
+    def __init__(self, *args, sections=(), staff=(), current=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.sections = list(sections)
+        self.kind.choices = [("", _l("Everything"))] + [(s.kind, s.title) for s in self.sections]
+        # Statuses by kind, each once (kinds that share one, share its filter).
+        self.status_groups, seen = [], set()
+        for s in self.sections:
+            fresh = [(k, v) for k, v in s.statuses.items() if k not in seen]
+            seen.update(k for k, _v in fresh)
+            if fresh:
+                self.status_groups.append((s.title, fresh))
+        self.status.choices = [("", _l("Any status"))] + [c for _t, g in self.status_groups
+                                                          for c in g]
+        self.assignee.choices = [("", _l("Anyone or nobody")), ("me", _l("Me")),
+                                 ("nobody", _l("Nobody"))] + [
+            (str(i), email) for i, email, active in staff if active or str(i) == current]
+
+    def _known(self, field, code):
+        if field.data and field.data not in [c[0] for c in field.choices[1:]]:
+            field.data = ""  # not shown back: it may be 10 000 characters of anything
+            raise ValidationError(QueueProblem(code).message)
+
+    def validate_kind(self, field):
+        self._known(field, "kind")
+
+    def validate_status(self, field):
+        self._known(field, "status")
+
+    def validate_assignee(self, field):
+        self._known(field, "assignee")
+
+
+class AssignForm(Form):
+    """"Assign to me" or "unassign" on a queue item: the item's version as the staff member saw
+    it, and the page of the queue to return to without JavaScript."""
+    version = IntegerField(validators=[InputRequired()])
+    to = HiddenField(validators=[AnyOf(("me", "nobody"))])
+    back = HiddenField()

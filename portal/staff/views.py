@@ -1,25 +1,95 @@
 """The staff workspace: the work queue, finding a person, their record, and staff entries."""
-from flask import Blueprint, abort, flash, redirect, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from peewee import PeeweeException
 from playhouse.flask_utils import get_object_or_404
 
 from portal.auth.guard import staff_only
 from portal.people.models import Person
 from portal.people.registry import NotRectifiable
-from portal.staff import actions, entries, search
+from portal.staff import entries, queue, search
 from portal.staff import record as records
-from portal.staff.forms import EvaluationForm, NotedAvailabilityForm
+from portal.staff.forms import AssignForm, EvaluationForm, NotedAvailabilityForm, QueueFilterForm
+from portal.staff.sections import QueueProblem
 from portal.web.render import render, wants_fragment
 
 bp = Blueprint("staff", __name__, url_prefix="/staff")
 
 
-@bp.route("/queue")
+# --- The queue -----------------------------------------------------------------------------------
+
+@bp.app_context_processor
+def queue_navigation():
+    return {"queue_waiting": _waiting, "queue_staff_name": _staff_name,
+            "queue_count": queue.count_text, "queue_total": queue.total_text}
+
+
+def _staff_name(user_id):
+    """How an assignee is shown: their address (one query for all staff, once a request)."""
+    return queue.staff_names().get(user_id, "?")
+
+
+def _waiting():
+    """What waits, for the navigation: [(title, count)] per kind and the total, or None when the
+    database cannot say (an error page)."""
+    try:
+        counts = queue.counts()
+        return {"total": queue.total_text(counts.values()),
+                "kinds": [(s.title, queue.count_text(counts[s.kind])) for s in queue.sections()]}
+    except PeeweeException:
+        return None
+
+
+@bp.route("/queue", endpoint="queue")
 @staff_only
-def queue():
-    """Show what waits for staff, most urgent first."""
-    return render("staff/queue.html", sections=actions.queue_sections())
+def queue_page():
+    """Show what waits for staff, most urgent first, narrowed by kind, status and assignee."""
+    form = QueueFilterForm(request.args, sections=queue.sections(), staff=queue.staff(),
+                           current=request.args.get("assignee"))
+    shown, problem, filters = [], None, queue.Filters()
+    if form.validate():
+        filters = queue.Filters(form.kind.data or "", form.status.data or "",
+                                form.assignee.data or "", request.args.get("after", ""))
+        try:
+            shown = queue.page(filters, current_user)
+        except QueueProblem as refused:
+            problem = refused.message
+    status = 400 if (form.errors or problem) and not wants_fragment() else 200
+    return render("staff/queue.html", fragment="list", status=status, form=form,
+                  filters=filters, shown=shown, problem=problem, counts=queue.counts(),
+                  back=url_for("staff.queue", **filters.args()),
+                  poll_seconds=current_app.config["QUEUE_POLL_SECONDS"],
+                  polled=wants_fragment())
+
+
+@bp.route("/queue/<kind>/<int:item_id>/assign", methods=["POST"])
+@staff_only
+def assign(kind, item_id):
+    """Assign a queue item to oneself, or to nobody; in place (htmx) or back to the queue."""
+    chosen = queue.section(kind)
+    if chosen is None or not chosen.assignable:
+        abort(404)
+    form = AssignForm()
+    item, problem, done = None, None, None
+    if not form.validate():
+        problem = QueueProblem("expired" if "csrf_token" in form.errors else "changed")
+        item = chosen.get(item_id)
+    else:
+        to = current_user if form.to.data == "me" else None
+        try:
+            item = queue.assign(kind, item_id, form.version.data, to, current_user)
+            done = _("Assigned to you.") if to else _("No longer assigned to anyone.")
+        except QueueProblem as refused:
+            problem, item = refused, refused.item
+    if item is None:
+        abort(404)
+    if wants_fragment():
+        return render(chosen.row_template, item=item,
+                      problem=problem.message if problem else None, notice=done,
+                      back=queue.safe_back(request.form.get("back")))
+    flash(problem.message if problem else done, "error" if problem else "success")
+    return redirect(queue.safe_back(request.form.get("back")), 303)
 
 
 # --- Finding a person ----------------------------------------------------------------------------

@@ -15,3 +15,43 @@ document.addEventListener("DOMContentLoaded", function () {
   var summary = document.querySelector(".error-summary");
   if (summary && document.activeElement !== summary) { summary.focus(); }
 });
+
+// The staff queue refreshes itself (hx-trigger="every 30s" on [data-queue-poll]) but not while
+// someone works in it: a refresh replaces the list, and with it the focus, what was typed and
+// any form opened. So a refresh waits while the focus is inside the list, a form in it has
+// been changed, or one of its <details> (the step forms) is open, and while the tab is hidden.
+(function () {
+  function changed(field) {
+    if (field.type === "checkbox" || field.type === "radio") { return field.checked !== field.defaultChecked; }
+    if (field.tagName === "SELECT") {
+      return Array.prototype.some.call(field.options, function (o) { return o.selected !== o.defaultSelected; });
+    }
+    if (field.type === "hidden" || field.type === "submit" || field.type === "button") { return false; }
+    return field.value !== field.defaultValue;
+  }
+
+  function busy(list) {
+    var focused = document.activeElement;
+    if (focused && focused !== list && list.contains(focused)) { return true; }
+    if (list.querySelector("details[open]")) { return true; }
+    return Array.prototype.some.call(list.querySelectorAll("input, textarea, select"), changed);
+  }
+
+  document.addEventListener("htmx:beforeRequest", function (event) {
+    var list = event.detail.elt;
+    if (list && list.matches && list.matches("[data-queue-poll]") && (document.hidden || busy(list))) {
+      event.preventDefault();  // htmx polls again at the next interval
+    }
+  });
+
+  document.addEventListener("htmx:beforeSwap", function (event) {
+    // The session ended: the answer is the login page; go there rather than into the list.
+    var list = event.detail.elt;
+    if (!list || !list.matches || !list.matches("[data-queue-poll]")) { return; }
+    var url = event.detail.xhr && event.detail.xhr.responseURL;
+    if (url && new URL(url).pathname !== window.location.pathname) {
+      event.detail.shouldSwap = false;
+      window.location.assign(url);
+    }
+  });
+})();

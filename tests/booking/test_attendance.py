@@ -1,5 +1,6 @@
 """Attendance: held or not attended once a meeting has started, undone on the same day, and the
 list of past bookings with its filters and pages."""
+import threading
 from datetime import UTC, timedelta
 
 import pytest
@@ -250,3 +251,108 @@ def test_not_attended_is_no_contact(app, meeting):
     before = Person.get_by_id(booking.person_id).last_contact_at
     attendance.mark(booking.id, "no_show")
     assert Person.get_by_id(booking.person_id).last_contact_at == before
+
+
+# --- Undoing "held" while the candidate uploads a CV at the same moment --------------------------
+
+def _in_a_thread(app, work, errors):
+    from portal.db import db
+    try:
+        with app.app_context():
+            db.connect(reuse_if_open=True)
+            try:
+                work()
+            finally:
+                db.close()
+    except Exception as exc:  # noqa: BLE001 - reported by the test
+        errors.append(exc)
+
+
+def _upload_cv(person):
+    from portal.documents import actions as documents
+    from tests.candidates import files
+    return documents.upload(person, "cv", "cv.pdf", files.pdf())
+
+
+def test_an_undo_waits_for_a_cv_being_uploaded_and_keeps_the_stage(app, db, meeting, monkeypatch):
+    """The CV's transaction holds the person when the undo starts: the undo waits for it, then
+    sees the CV, and the stage stays open. (A login between the marking and the undo means the
+    undo's own change of the retention clock touches no row: without its lock on the person,
+    it found no CV on PostgreSQL and closed the stage under the CV being saved.)"""
+    from portal.documents import actions as documents
+    from portal.documents.models import Document
+    booking = meeting()
+    attendance.mark(booking.id, "attended")
+    person = Person.get_by_id(booking.person_id)
+    person.touch()  # the candidate logged in meanwhile: new contact
+    db.close()
+    saving, release = threading.Event(), threading.Event()
+    real_open = documents.open_candidate_stage
+
+    def open_slowly(who, reason):  # inside the upload's transaction, the CV row written
+        saving.set()
+        assert release.wait(30)
+        return real_open(who, reason)
+
+    monkeypatch.setattr(documents, "open_candidate_stage", open_slowly)
+    errors = []
+    upload = threading.Thread(target=_in_a_thread, args=(app, lambda: _upload_cv(person), errors))
+    upload.start()
+    assert saving.wait(30)
+    undo = threading.Thread(target=_in_a_thread,
+                            args=(app, lambda: attendance.undo(booking.id), errors))
+    undo.start()
+    undo.join(1)
+    waited = undo.is_alive()
+    release.set()
+    upload.join(30)
+    undo.join(30)
+    db.connect(reuse_if_open=True)
+    assert errors == []
+    assert waited  # for the upload's transaction to end
+    assert Booking.get_by_id(booking.id).status == "booked"
+    assert Document.select().where(Document.person == person.id).count() == 1
+    assert Person.get_by_id(person.id).stage == catalog.CANDIDATE
+    assert "person.candidate_stage_closed" not in {e.action for e in AuditEvent.select()}
+
+
+def test_a_cv_uploaded_while_an_undo_closes_the_stage_opens_it_again(app, db, meeting, monkeypatch):
+    """The undo holds the person and closes the stage; the upload, which read the person as a
+    candidate before, waits for it and then opens the stage again: the CV is never held with
+    the stage closed."""
+    from portal.documents.models import Document
+    booking = meeting()
+    attendance.mark(booking.id, "attended")
+    person = Person.get_by_id(booking.person_id)  # the upload's page read this: a candidate
+    assert person.is_candidate
+    db.close()
+    closing, release = threading.Event(), threading.Event()
+    real_close = attendance.close_candidate_stage
+
+    def close_slowly(who, reason):  # inside the undo's transaction
+        closed = real_close(who, reason)
+        closing.set()
+        assert release.wait(30)
+        return closed
+
+    monkeypatch.setattr(attendance, "close_candidate_stage", close_slowly)
+    errors = []
+    undo = threading.Thread(target=_in_a_thread,
+                            args=(app, lambda: attendance.undo(booking.id), errors))
+    undo.start()
+    assert closing.wait(30)
+    upload = threading.Thread(target=_in_a_thread, args=(app, lambda: _upload_cv(person), errors))
+    upload.start()
+    upload.join(0.5)
+    waited = upload.is_alive()
+    release.set()
+    undo.join(30)
+    upload.join(30)
+    db.connect(reuse_if_open=True)
+    assert errors == []
+    assert waited  # for the undo's transaction to end
+    assert Document.select().where(Document.person == person.id).count() == 1
+    assert Person.get_by_id(person.id).stage == catalog.CANDIDATE
+    actions = [e.action for e in AuditEvent.select().order_by(AuditEvent.id)]
+    assert actions.index("person.candidate_stage_closed") < actions.index(
+        "person.candidate_stage_opened", actions.index("person.candidate_stage_closed"))

@@ -117,7 +117,7 @@ def test_same_person_twice_is_one_person_with_two_bookings(client, consultant, f
     latest = Booking.get(Booking.starts_at == second.starts_at)
     assert latest.differing == [("name", "Åse Ødegård"), ("phone", "+4799887766")]
     queue = client.get("/staff/queue").get_data(as_text=True)
-    assert "Kommende bestillinger" in queue and "Åse Ødegård" in queue and "+4799887766" in queue
+    assert "Bestillinger i dag og fremover" in queue and "Åse Ødegård" in queue and "+4799887766" in queue
     assert "Skrevet annerledes ved denne bestillingen" in queue
 
 

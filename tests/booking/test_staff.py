@@ -19,7 +19,7 @@ def booked(app, consultant, free_slot):
 def test_queue_lists_upcoming_bookings(client, login_as, booked):
     login_as("staff")
     page = client.get("/staff/queue").get_data(as_text=True)
-    assert "Kommende bestillinger" in page and "Ola Nordmann" in page and "Intervju" in page
+    assert "Bestillinger i dag og fremover" in page and "Ola Nordmann" in page and "Intervju" in page
     # Not started: nothing to mark yet (tests/booking/test_attendance.py marks it).
     assert "Ikke startet ennå" in page and f"/staff/bookings/{booked.id}/attended" not in page
 

@@ -2,7 +2,8 @@
 
 `fill(app)` creates consultants with hours and exceptions, upcoming bookings (one with details
 typed differently, two of the candidate's own) and past ones (marked, to be marked, cancelled),
-a candidate with a row in every profile section, documents of every kind, a consent history, staff
+a candidate with a row in every profile section, requests assigned in the queue and people due
+for deletion within 30 days, documents of every kind, a consent history, staff
 entries and an opening of their record, a staff member (who sets up their second factor in the
 walk), an administrator (with one already, and its recovery codes), audit events, and a link of
 every kind (cancel, move, invitation, password reset, registration, e-mail change).
@@ -119,7 +120,13 @@ def fill(app):
     NotedAvailability.create(person=person, available_from=date(2027, 2, 1),
                              availability="Heltid fra februar", salary=640000, noted_by=staff.id)
     staff_record.open_record(person.id, "follow_up", staff)  # shown on /account
+    # The queue's deletions of the next 30 days: one told by the sweep below, one not yet.
+    three_years = timedelta(days=3 * 365)
+    make_person(name="Gunnar Gammel-Kontakt", email=f"gammel.kontakt.{LONG_EMAIL}",
+                last_contact_at=utcnow() - three_years + timedelta(days=12))
     retention_actions.sweep()  # a run for the staff retention page to list
+    make_person(name="Vera Varslet-Ikke", last_contact_at=utcnow() - three_years + timedelta(days=20))
+    _assign(staff)
 
     return {
         "candidate": candidate, "staff": staff, "admin": admin,
@@ -213,6 +220,17 @@ def _privacy_requests(person):
             request_actions.extend(asked, staff, asked.version, 1, "Vi venter på svar fra en "
                                                                     "kunde.", now=asked.received_at)
     return own
+
+
+def _assign(staff):
+    """Two requests of the queue assigned: one to the staff member of the walk, one to a colleague."""
+    from portal.requests import actions as request_actions
+    from portal.requests.models import PrivacyRequest
+    colleague = make_user("staff", email="kollega.med.langt.navn@ressursbasen.no")
+    waiting = list(PrivacyRequest.select().where(PrivacyRequest.status.in_(("verified", "in_progress")))
+                   .order_by(PrivacyRequest.due_on))
+    for request, who in zip(waiting, (staff, colleague)):
+        request_actions.assign(request, who, request.version, who)
 
 
 def page_paths(app, world):

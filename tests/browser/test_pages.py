@@ -219,6 +219,10 @@ def test_the_walk_covers_every_page_for_every_role_and_language(walk, site_app, 
     # The lists are not empty: the pages were seen with real rows.
     by_key = {(s.role, s.path): s.html_file.read_text() for s in walk if s.lang == "nb"}
     assert by_key[("staff", "/staff/queue")].count("<tr") >= 4
+    queue = by_key[("staff", "/staff/queue")]
+    assert all(f'id="queue-{kind}"' in queue for kind in ("requests", "bookings", "deletions"))
+    assert "Gunnar Gammel-Kontakt" in queue and "Tildelt stab@ressursbasen.no (deg)" in queue
+    assert '<span id="queue-count"' in by_key[("staff", "/staff/bookings")]
     assert by_key[("staff", "/staff/bookings")].count("<tr") >= 5
     assert by_key[("staff", "/staff/candidates?q=kari&why=matching")].count("<tr") >= 2
     assert "Anbefales" in by_key[("staff", f"/staff/candidates/{world['candidate'].person_id}/matching")]
