@@ -173,10 +173,20 @@ def check(values, person=None):
             data[f.column] = typed
         form = form_class(formdata=data, meta={"csrf": False})
         form.validate()
+        # Over what is held, a value may break a rule across fields (a whole address): the
+        # messages it brings to fields it did not touch are its own.
+        caused = []
+        if row is not None:
+            held_form = form_class(formdata=_formdata(form_class, row), meta={"csrf": False})
+            held_form.validate()
+            proposed = {f.column for f, _ in group}
+            caused = [str(e) for name, messages in form.errors.items()
+                      if name not in proposed for e in messages
+                      if e not in held_form.errors.get(name, [])]
         for f, _typed in group:
             bound = form[f.column]
-            if bound.errors:
-                errors[f.key] = [str(e) for e in bound.errors]
+            if bound.errors or caused:
+                errors[f.key] = list(dict.fromkeys([str(e) for e in bound.errors] + caused))
                 continue
             held = as_text(_blank(form_class, obj=row)[f.column]) if row is not None else None
             if held is not None and held == as_text(bound):

@@ -111,7 +111,8 @@ class CorrectionInput:
         if "statement" in refused:
             self.problems.append(str(registry.NotRectifiable(_l("This is not yours to change."))
                                      .message))
-            refused.remove("statement")
+            refused = [r for r in refused if r != "statement"]
+            ok = False
         if refused:
             mine = {f.key: f for f in self.self_service}
             own = [mine[k].label for k in refused if k in mine]
