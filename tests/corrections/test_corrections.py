@@ -19,7 +19,7 @@ from portal.people.models import Person
 from portal.requests import actions as requests
 from portal.requests.models import PrivacyRequest
 from tests.factories import make_person, make_user
-from tests.requests.conftest import ask_with_code, build_all, fresh_candidate, others  # noqa: F401
+from tests.requests.conftest import ask_with_code, build_all, others
 
 HTMX = {"HX-Request": "true"}
 
