@@ -253,7 +253,13 @@ def keep(hold, person_id, groups, files):
 def erased(tombstones):
     """The people {person id: tombstone} were erased: every hold on them now names the
     tombstone (and its keyed hash of the address), and stands for nobody living."""
-    for person_id, tombstone in tombstones.items():
+    if not tombstones:
+        return
+    held = {i for (i,) in LegalHold.select(LegalHold.person_id).where(
+        any_of(LegalHold.person_id, sorted(tombstones)), LegalHold.tombstone.is_null())
+        .distinct().tuples()}  # a batch of thousands: one query, then only the held few
+    for person_id in sorted(held):
+        tombstone = tombstones[person_id]
         LegalHold.update(tombstone=tombstone.id, email_hash=tombstone.email_hash).where(
             LegalHold.person_id == person_id, LegalHold.tombstone.is_null()).execute()
 

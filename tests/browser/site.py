@@ -212,11 +212,11 @@ def _profile(person):
 def _privacy_requests(person):
     """The candidate's own copy (built and released), and requests of every colour in the queue:
     overdue, under 5 days, under 10, and plenty of time; one extended, one proven by a code."""
+    from portal.corrections import actions as corrections
     from portal.db import utcnow
     from portal.requests import actions as request_actions
     from portal.requests import export
     from portal.requests.models import AccessExport
-    from portal.corrections import actions as corrections
     own = request_actions.ask_as_candidate(person, "access", "", "nb")
     export.build(AccessExport.get(AccessExport.request == own.id).id)
     staff = make_user("staff", email="personvern@ressursbasen.no")

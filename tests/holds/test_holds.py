@@ -59,7 +59,7 @@ def test_an_administrator_places_a_hold_which_is_audited_and_shown_to_the_person
 
     login_as("candidate", person=person)
     account = client.get("/account").get_data(as_text=True)
-    assert "En rettslig bevaringsplikt på noen av opplysningene dine" in account
+    assert "<strong>Bevaringsplikt:</strong> Til " in account  # first on the page, folded
     assert "Tvist om et oppdrag, varslet av advokat 3. mars." in account
     assert "Evalueringer og kompetanseanalyser" in account
 
