@@ -262,10 +262,13 @@ def test_a_statement_is_kept_beside_an_evaluation_and_goes_into_the_export(
     assert {i.model for i in groups["evaluations"].items} == {"Evaluation", "Statement"}
     requests.ask_as_candidate(person, "access", "", "nb")
     build_all()
-    from portal.requests.export import contents, data
-    copy = json.dumps(data(contents(PrivacyRequest.get(PrivacyRequest.kind == "access"))),
-                      ensure_ascii=False)
+    from portal.requests.export import contents, data, summary
+    made = contents(PrivacyRequest.get(PrivacyRequest.kind == "access"))
+    copy = json.dumps(data(made), ensure_ascii=False)
     assert "Jeg ledet et team på tolv i fire år" in copy and "Ikke egnet som leder" in copy
+    readable = summary(made)  # summary.html: in the same category, beside the evaluation
+    section = readable[readable.index("Evalueringer og kompetanseanalyser"):]
+    assert "Ikke egnet som leder" in section and "Jeg ledet et team på tolv i fire år" in section
     # ... on /account beside the evaluation, and in the staff record under it.
     account = client.get("/account").get_data(as_text=True)
     assert re.search(r"Din merknad til Vurdering, 2\. nov(ember|\.) 2026: Jeg ledet et team",
