@@ -40,12 +40,12 @@ def test_a_correction_from_the_candidate_and_its_review_by_staff(live_server, br
     expect(page.get_by_role("heading", name="Henvendelsene dine om opplysningene dine")).to_be_visible()
     page.get_by_label("Rette opplysninger om meg som er feil (retting)").check()
     page.get_by_text("Ved retting: de nye verdiene").click()  # opens the details
-    page.get_by_label("Lønn (kroner per år)").fill("68000000")  # a zero too many
+    page.get_by_label("Ny verdi: Lønn (kroner per år)").fill("68000000")  # a zero too many
     page.get_by_role("button", name="Send henvendelsen").click()
     expect(page.locator("#NotedAvailability-salary-error")).to_contain_text(
         "Skriv et beløp mellom 0 og 10 000 000.")  # the staff form's own rule and message
     assert PrivacyRequest.select().count() == 0
-    page.get_by_label("Lønn (kroner per år)").fill("680000")
+    page.get_by_label("Ny verdi: Lønn (kroner per år)").fill("680000")
     page.get_by_label(re.compile(r"^Din merknad til: Vurdering, 2\. nov")).fill(
         "Jeg har ledet byggeprosjekter i fem år.")
     page.get_by_label("Detaljer").fill("Jeg sa 680 000 i møtet, ikke 640 000.")
