@@ -28,6 +28,8 @@ personal_data = tuple(_profile_rows(m) for m in (
     # What staff write: evaluations, and availability and salary as noted in a meeting.
     _profile_rows(models.Evaluation, source="staff"),
     _profile_rows(models.NotedAvailability, source="staff"),
+    # The person's statements beside evaluations: their own words, never changed by staff.
+    Rows(models.Statement, category="evaluations", person="person"),
     Rows(models.Reference, category="named_as_reference", email="email", phone="phone",
          whole_row=True, source="candidate", subject_kind="reference"),
 )

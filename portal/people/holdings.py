@@ -169,6 +169,26 @@ class Tell:
 
 
 @dataclass(frozen=True)
+class Restriction:
+    """What erasure must keep of some people for a while, restricted: legal holds.
+
+    `standing(person_ids, today)` gives {person id: [hold]} of the holds in force on `today`
+    (an Oslo date); a hold has `id`, `categories` (catalog keys), `reason` and `ends_on`.
+    At an erasure, `keep(hold, person_id, groups, files)` stores the items of the held
+    categories (registry CategoryExport groups) out of every live table, with the stored
+    files they name ({(model, row id): storage id}), which are then not removed; after the
+    tombstones exist, `erased({person id: tombstone})` marks every hold of those people.
+    `release(today)` ends the holds whose end has passed and erases what they kept; it
+    returns counts for the retention run.
+    """
+    name: str
+    standing: Callable
+    keep: Callable
+    erased: Callable
+    release: Callable
+
+
+@dataclass(frozen=True)
 class NoPersonalData:
     """A model that holds nothing about a data subject, and why."""
     model: type

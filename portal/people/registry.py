@@ -6,14 +6,16 @@ reads them and is the one way to
 - find everything held about someone (`subject_of`, `subject_for_address`, `holds_anything`),
 - export it all, grouped by catalog category (`export_person`, `export_subject`),
 - change personal data (`rectify`),
-- erase a person (`erase_person`), finish what Redis could not take at the time
-  (`finish_erasures`), and erase again after a backup is restored (`replay_erasures`).
+- see what an erasure will remove and keep, and why (`erasure_preview`),
+- erase a person (`erase_person`), keeping what a legal hold names, restricted, until the hold
+  ends (`end_holds`), finish what Redis could not take at the time (`finish_erasures`), and
+  erase again after a backup is restored (`replay_erasures`).
 """
 import fcntl
 import json
 import logging
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 
 from flask import current_app
@@ -24,7 +26,17 @@ from portal.audit.actions import record
 from portal.db import any_of, checkpoint, db, is_postgres, oslo_date, utcnow
 from portal.mail.actions import email_context
 from portal.people.contact import contact
-from portal.people.holdings import DELETE, Files, Folder, NoPersonalData, RedisKeys, Rows, Subject, Tell
+from portal.people.holdings import (
+    DELETE,
+    Files,
+    Folder,
+    NoPersonalData,
+    RedisKeys,
+    Restriction,
+    Rows,
+    Subject,
+    Tell,
+)
 from portal.people.models import PendingFileDeletion, Person, Tombstone
 from portal.private_files import open_private, private_dir
 from portal.ratelimit import forget_keys, keyed_hash
@@ -213,7 +225,13 @@ class NotRectifiable(ValueError):
         self.fields = tuple(fields)
 
 
-PASS_ON = []  # callables (person, row, changed fields, by) run after a correction: sharing
+# Art. 19: whom a correction or an erasure is passed on to. Each callable tells the recipients
+# of the person's data (business customers) and returns whom it told, as readable names:
+#   PASS_ON:       (person, row, {column: old value}, by) -> [recipient], after a correction
+#   ERASE_PASS_ON: (person, subject) -> [recipient], before an erasure removes the rows
+# Nothing is shared yet, so both are empty and the person is told "nobody".
+PASS_ON = []
+ERASE_PASS_ON = []
 
 
 def holding_of(row):
@@ -221,7 +239,7 @@ def holding_of(row):
                 None)
 
 
-def rectify(person, changes, by, row=None, stamp=None):
+def rectify(person, changes, by, row=None, stamp=None, told=None):
     """Change personal data: the one way any of it changes. Returns {column: old value}.
 
     `row` is the Person (default) or one of their rows; `changes` maps its columns to new
@@ -231,7 +249,8 @@ def rectify(person, changes, by, row=None, stamp=None):
     bookkeeping columns (no personal data: who changed it) in the same write, when anything
     changed. Audited with the names of
     the fields changed; contact is recorded only when the person made the change themself, so
-    staff edits never extend retention; PASS_ON tells those who received the data.
+    staff edits never extend retention; PASS_ON tells those who received the data, and whom
+    they told is added to the list `told` when one is given.
     """
     if by not in ("person", "staff", "request"):
         raise ValueError(f"rectify by {by!r}: give 'person', 'staff' or 'request'")
@@ -265,7 +284,9 @@ def rectify(person, changes, by, row=None, stamp=None):
         if by == "person":
             contact(person, "own_change")
         for pass_on in PASS_ON:
-            pass_on(person, row, changed, by)
+            recipients = pass_on(person, row, changed, by) or ()
+            if told is not None:
+                told.extend(r for r in recipients if r not in told)
     return changed
 
 
@@ -355,7 +376,7 @@ def _delete_rows(subject, created_before=None):
     order = {m: n for n, m in enumerate(features.all_models())}
     files = []
     for holding in declarations():
-        if isinstance(holding, Files):
+        if isinstance(holding, Files) and holding.rows.erase is DELETE:
             # A row may name no file (a copy still being made, or expired): nothing to remove,
             # and PostgreSQL refuses a pending deletion without one, failing the whole erasure.
             files += [s for s in (getattr(r, holding.column) for r in _scoped(
@@ -406,14 +427,16 @@ def _after_commit_cleanup(tombstones, subject, files, fragments):
     checkpoint()
 
 
-def _erase_rows(subject):
+def _erase_rows(subject, kept_files=()):
     """In the erasure's transaction: tell whom features say must be told, delete the subject's
-    rows (kept holdings aside) and note their files for removal after commit."""
+    rows (kept holdings aside) and note their files for removal after commit, but for the
+    files a legal hold keeps."""
     told = [(h, h.gather(rows_of(h.rows, subject))) for h in declarations()
             if isinstance(h, Tell)]
     files, counts = _delete_rows(subject)
     for holding, values in told:
         holding.tell(values)  # e-mails in the outbox, sent once this commits
+    files = [f for f in files if f not in kept_files]
     _queue_file_removal(files)
     return files, counts
 
@@ -432,7 +455,147 @@ def _present(person_ids, only=None):
     return list(query)
 
 
-def erase_people(person_ids, reason, confirm=False, only=None):
+# -- Legal holds --------------------------------------------------------------------------------
+
+def restrictions():
+    """The declared legal-hold keepers (holdings.Restriction)."""
+    return [h for h in declarations() if isinstance(h, Restriction)]
+
+
+def standing_holds(person_ids, today=None):
+    """{person id: [(Restriction, hold)]}: the legal holds in force on `today` (Oslo date)."""
+    today = today or oslo_date(utcnow())
+    found = {}
+    for restriction in restrictions():
+        for person_id, holds in restriction.standing(sorted(person_ids), today).items():
+            found.setdefault(person_id, []).extend((restriction, h) for h in holds)
+    return found
+
+
+def held_categories(holds):
+    """{category key: [hold]} of standing holds [(Restriction, hold)]."""
+    held = {}
+    for _, hold in holds:
+        for key in hold.categories:
+            held.setdefault(key, []).append(hold)
+    return held
+
+
+def _held_files(subject, categories):
+    """{(model, row id): storage id} of the stored files of the subject's rows in these
+    categories."""
+    found = {}
+    for holding in declarations():
+        if isinstance(holding, Files) and holding.rows.erase is DELETE:
+            for row in rows_of(holding.rows, subject):
+                if holding.rows.category_of(row) in categories:
+                    found[(holding.rows.name, row.id)] = getattr(row, holding.column)
+    return found
+
+
+def _keep_held(holds, subject, person_id):
+    """Hand what standing holds name to their keeper, out of the live tables, before the rows
+    go; returns the storage ids of the files kept with it (not removed)."""
+    if not holds:
+        return set()
+    subject = replace(subject, person=None)  # every row of the person; no deletion dates
+    groups = export_subject(subject)
+    kept_files = set()
+    for restriction, hold in holds:
+        categories = set(hold.categories)
+        files = _held_files(subject, categories)
+        restriction.keep(hold, person_id, [g for g in groups if g.category.key in categories],
+                         files)
+        kept_files |= set(files.values())
+    return kept_files
+
+
+def _kept_plain(holds):
+    """What an erasure kept under holds, as plain values for the confirmation e-mail."""
+    return [{"hold": hold.id, "categories": list(hold.categories), "reason": hold.reason,
+             "until": hold.ends_on.isoformat()} for _, hold in holds]
+
+
+def end_holds(today=None):
+    """End every legal hold whose end has passed and erase what it kept (retention runs this
+    nightly); returns {what: count}."""
+    today = today or oslo_date(utcnow())
+    counts = {}
+    for restriction in restrictions():
+        for key, number in (restriction.release(today) or {}).items():
+            counts[key] = counts.get(key, 0) + number
+    return counts
+
+
+def _tell_recipients(person, subject):
+    """Art. 19: tell whoever received the person's data of the erasure; returns whom."""
+    told = []
+    for pass_on in ERASE_PASS_ON:
+        told += [r for r in (pass_on(person, subject) or ()) if r not in told]
+    return told
+
+
+# -- What an erasure will do ------------------------------------------------------------------
+
+@dataclass
+class PreviewLine:
+    """Rows of one model in one category, and what the erasure does with them."""
+    category: catalog.Category
+    model: str
+    rows: int
+    action: str               # "delete", "keep" (a legal reason) or "hold" (a legal hold)
+    reason: object = ""
+    until: date | None = None
+
+
+@dataclass
+class ErasurePreview:
+    lines: list
+    files_removed: int
+    files_kept: int
+    stores: list              # names of Redis key families and folders that are cleared
+    holds: list               # [(Restriction, hold)] standing now
+    address: str              # where the confirmation goes before the address itself goes
+
+    def of(self, action):
+        return [line for line in self.lines if line.action == action]
+
+
+def erasure_preview(person, today=None):
+    """Exactly what `erase_person` would do now, from the same declarations: for each catalog
+    category and model, how many rows are removed, kept for a legal reason (until when), or
+    kept restricted under a legal hold (why, until when); stored files removed and kept."""
+    subject = subject_of(person)
+    holds = standing_holds([person.id], today).get(person.id, [])
+    held = held_categories(holds)
+    found = {}
+    for holding in row_holdings():
+        for row in rows_of(holding, subject):
+            for key, _item in _items(holding, row):
+                if key in held:
+                    action = "hold"
+                    reason = "; ".join(dict.fromkeys(h.reason for h in held[key]))
+                    until = max(h.ends_on for h in held[key])
+                elif holding.erase is DELETE:
+                    action, reason, until = "delete", "", None
+                else:
+                    action, reason, until = "keep", holding.erase.reason, holding.erase.until(row)
+                line = found.setdefault((action, key, holding.name, str(reason)), PreviewLine(
+                    catalog.CATEGORIES_BY_KEY[key], holding.name, 0, action, reason, until))
+                line.rows += 1
+                if until and (line.until is None or until > line.until):
+                    line.until = until
+    order = {c.key: n for n, c in enumerate(catalog.CATEGORIES)}
+    lines = sorted(found.values(), key=lambda line: (order[line.category.key], line.model))
+    kept = set(_held_files(subject, set(held)).values())
+    files = [getattr(r, h.column) for h in declarations()
+             if isinstance(h, Files) and h.rows.erase is DELETE for r in rows_of(h.rows, subject)]
+    stores = [h.name for h in declarations() if isinstance(h, (RedisKeys, Folder))]
+    return ErasurePreview(lines, len([f for f in files if f not in kept]), len(kept), stores,
+                          holds, person.email)
+
+
+def erase_people(person_ids, reason, confirm=False, only=None, request=None):
     """Erase many people at once, set-based, in one transaction; returns their Tombstones.
 
     Every holding loses the rows of all of them in a few statements; kept holdings (the audit
@@ -440,9 +603,12 @@ def erase_people(person_ids, reason, confirm=False, only=None):
     at the same moment) are skipped, and so are those no longer matching `only` (a condition on
     Person checked under the lock: still due). Files go after commit; Redis keys too, or, when Redis is
     down, each tombstone keeps the keyed names of its person's keys until `finish_erasures`
-    removes them. Whoever a feature says must be told (`Tell`: a consultant whose meeting is
-    off) gets an e-mail, sent after commit. With `confirm`, each person gets a confirmation,
-    the last e-mail, whose record loses the address once sent.
+    removes them. What a standing legal hold names is handed to its keeper first and stays,
+    restricted, until the hold ends (`end_holds`); ERASE_PASS_ON tells whoever received the
+    data, and whoever a feature says must be told (`Tell`: a consultant whose meeting is off)
+    gets an e-mail, sent after commit. With `confirm`, each person gets a confirmation, the
+    last e-mail, saying what was kept and why and whom we told; its record loses the address
+    once sent.
     """
     from portal.mail.actions import queue_email  # mail's models point at people's
     with db.atomic():
@@ -451,7 +617,12 @@ def erase_people(person_ids, reason, confirm=False, only=None):
             return []
         subjects = subjects_of(present)
         everyone = group(subjects.values())
-        files, counts = _erase_rows(everyone)
+        holds = standing_holds([p.id for p in present])
+        told = {p.id: _tell_recipients(p, subjects[p.id]) for p in present}
+        kept_files = set()
+        for person in present:
+            kept_files |= _keep_held(holds.get(person.id, ()), subjects[person.id], person.id)
+        files, counts = _erase_rows(everyone, kept_files)
         erased_at = utcnow()
         rows, everyones_keys = [], set()
         for person in present:
@@ -463,16 +634,22 @@ def erase_people(person_ids, reason, confirm=False, only=None):
         ids = [row[0] for row in Tombstone.insert_many(rows).returning(Tombstone.id).tuples()
                .execute()]
         tombstones = [Tombstone(id=i, **row) for i, row in zip(ids, rows)]
+        for restriction in restrictions():
+            restriction.erased({p.id: t for p, t in zip(present, tombstones)})
+        held = sorted({key for p in present for key in held_categories(holds.get(p.id, ()))})
         if len(present) == 1:
-            record("person.erased", person=present[0].id, tombstone=ids[0], reason=reason[:200])
+            record("person.erased", person=present[0].id, tombstone=ids[0], reason=reason[:200],
+                   **({"held": held} if held else {}))
         else:  # a batch: one event, the tombstones are each person's proof
             record("people.erased", people=len(present), tombstones=[ids[0], ids[-1]],
-                   reason=reason[:200])
+                   reason=reason[:200], **({"held": held} if held else {}))
         if confirm:
             for person, tombstone in zip(present, tombstones):
                 queue_email(person.email, _l("Your data has been erased"), "people/email/erased",
                             locale=person.locale, forget_after_send=True,
-                            tombstone=tombstone.id, erased_at=erased_at.isoformat())
+                            tombstone=tombstone.id, erased_at=erased_at.isoformat(),
+                            kept=_kept_plain(holds.get(person.id, ())), told=told[person.id],
+                            request=request)
         _append_to_log(tombstones, present)
         fragments = sorted(everyones_keys)
         db.after_commit(lambda: _after_commit_cleanup(tombstones, everyone, files, fragments))
@@ -480,8 +657,12 @@ def erase_people(person_ids, reason, confirm=False, only=None):
 
 
 @email_context("people/email/erased")
-def _erased_context(tombstone, erased_at):
-    return {"tombstone": tombstone, "erased_at": datetime.fromisoformat(erased_at)}
+def _erased_context(tombstone, erased_at, kept=(), told=(), request=None):
+    kept = [{**k, "until": date.fromisoformat(k["until"]),
+             "labels": [str(catalog.CATEGORIES_BY_KEY[c].label) for c in k["categories"]
+                        if c in catalog.CATEGORIES_BY_KEY]} for k in kept]
+    return {"tombstone": tombstone, "erased_at": datetime.fromisoformat(erased_at), "kept": kept,
+            "told": list(told), "request": request}
 
 
 class ReasonNamesPerson(ValueError):
@@ -496,14 +677,15 @@ def _naming(person, text):
             or bool(person.phone and person.phone[-8:] in digits))
 
 
-def erase_person(person, reason, confirm=True):
+def erase_person(person, reason, confirm=True, request=None):
     """Erase one person everywhere the registry knows (`erase_people` for one); returns the
     Tombstone. Erasing someone already erased raises AlreadyErased, naming the tombstone; a
-    reason that names the person raises ReasonNamesPerson and erases nothing."""
+    reason that names the person raises ReasonNamesPerson and erases nothing. `request` is
+    the privacy request asking for it (its id), named in the confirmation."""
     if _naming(person, reason):
         raise ReasonNamesPerson("the reason must not name the person: it is kept with the "
                                 "tombstone, in the erasure log and in the audit trail")
-    tombstones = erase_people([person.id], reason, confirm=confirm)
+    tombstones = erase_people([person.id], reason, confirm=confirm, request=request)
     if not tombstones:
         raise AlreadyErased(Tombstone.select().where(
             Tombstone.email_hash == _email_hash(person.email)).order_by(Tombstone.id).first())
@@ -627,8 +809,17 @@ def replay_erasures():
     people = rows = 0
     for person, (at, tombstone) in _erased_again(erasures):
         with db.atomic():
-            files, counts = _delete_rows(subject_of(person), created_before=at)
+            subject = subject_of(person)
+            # A hold standing in the restored database keeps what it names, as the erasure did.
+            holds = standing_holds([person.id]).get(person.id, ())
+            kept_files = _keep_held(holds, subject, person.id)
+            files, counts = _delete_rows(subject, created_before=at)
+            files = [f for f in files if f not in kept_files]
             _queue_file_removal(files)
+            if holds:
+                found = Tombstone.get_or_none(Tombstone.id == tombstone)
+                for restriction in restrictions():
+                    restriction.erased({person.id: found} if found else {})
             record("person.erased", person=person.id, tombstone=tombstone,
                    reason=f"replay of erasure {tombstone}",
                    rows=sum(counts.values()), files=len(files))

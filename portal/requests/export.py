@@ -43,7 +43,8 @@ TECHNICAL = frozenset({
     "id", "person", "person_id", "user", "actor_id", "challenge", "consultant", "moved_to",
     "hash", "prev_hash", "ip_key", "address_key", "calendar_uid", "storage_id", "sequence",
     "attempts", "tries", "forget_after_send", "body_html", "attachments", "slot", "recorded_by",
-    "request", "version", "decided_by", "details_json", "seq", "last_step"})
+    "request", "version", "decided_by", "details_json", "seq", "last_step",
+    "evaluation", "placed_by", "ended_by", "tombstone", "email_hash", "hold", "row_id"})
 
 LABELS = {
     "name": _l("Name"), "street": _l("Street address"), "postal_code": _l("Postal code"),
@@ -82,7 +83,16 @@ LABELS = {
     "extension_reason": _l("Why it was extended"), "closed_at": _l("Closed"),
     "answer": _l("Our answer"), "nothing_held": _l("Nothing held"), "built_at": _l("Made"),
     "released_at": _l("Ready"), "downloaded_at": _l("Downloaded"), "documents": _l("Documents"),
+    # A correction's values, a statement, a legal hold and what it kept.
+    "target": _l("Field"), "value": _l("Value proposed"), "decision": _l("Decision"),
+    "reason": _l("Why"), "decided_at": _l("Decided"), "told": _l("Passed on to"),
+    "covers": _l("What it keeps"), "ends_on": _l("Last day"), "placed_at": _l("Placed"),
+    "changed_at": _l("Changed"), "ended_at": _l("Ended"), "category": _l("Category"),
+    "model": _l("Where"), "fields": _l("What was kept"), "kept_at": _l("Kept since"),
 }
+
+DECISIONS = {"pending": _l("Waiting for our answer"), "accepted": _l("Corrected"),
+             "refused": _l("Not corrected")}
 
 SOURCES = {
     "person": _l("You gave it to us."),
@@ -255,6 +265,14 @@ def _value(model, column, value):
         return str(_l("Yes") if value else _l("No"))
     if column in ("country", "typed_country"):
         return country_name(value)
+    if column == "decision" and value in DECISIONS:
+        return str(DECISIONS[value])
+    if column in ("told", "covers") and isinstance(value, str) and value.startswith("["):
+        keys = json.loads(value)
+        if column == "covers":
+            return ", ".join(str(catalog.CATEGORIES_BY_KEY[k].label) for k in keys
+                             if k in catalog.CATEGORIES_BY_KEY)
+        return ", ".join(keys) or str(_l("Nobody"))
     return str(value)
 
 

@@ -16,9 +16,10 @@ from portal.verification.models import Challenge
 
 KINDS = ("access", "correction", "erasure", "question")
 RECEIVED, VERIFIED, IN_PROGRESS, DONE, DENIED = "received", "verified", "in_progress", "done", "denied"
-STATUSES = (RECEIVED, VERIFIED, IN_PROGRESS, DONE, DENIED)
+WITHDRAWN = "withdrawn"  # an erasure the person took back before staff approved it
+STATUSES = (RECEIVED, VERIFIED, IN_PROGRESS, DONE, DENIED, WITHDRAWN)
 OPEN = (VERIFIED, IN_PROGRESS)
-CLOSED = (DONE, DENIED)
+CLOSED = (DONE, DENIED, WITHDRAWN)
 
 
 class PrivacyRequest(BaseModel):

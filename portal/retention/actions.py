@@ -10,7 +10,10 @@ declared beside the models (`Expiry` on a registry holding). Nothing here names 
   transaction per batch (`registry.erase_people`), so a worker killed at any point leaves each
   person whole or fully erased, and the next run goes on;
 - `RETENTION_NOTICE_DAYS` before that, the person gets one notice per deadline with a signed
-  "keep my data" link (contact: the date moves).
+  "keep my data" link (contact: the date moves);
+- legal holds (declared to the registry, portal/holds) are honoured by that same erasure: what
+  a standing hold covers is kept, restricted, and each night holds whose last day has passed end
+  and what they kept is erased (`registry.end_holds`), before anyone due is erased.
 
 A run computes everything due as of its `today`, so a missed night is caught up by the next.
 """
@@ -199,6 +202,10 @@ def sweep(today=None, pace="daily", now=None):
     except Exception as exc:  # noqa: BLE001 - reported in the run
         errors.append(f"short-lived rows: {type(exc).__name__}")
     if pace == "daily":
+        try:  # first: a hold that ended keeps nothing from tonight's erasures
+            counts.update(registry.end_holds(today))
+        except Exception as exc:  # noqa: BLE001 - reported in the run
+            errors.append(f"legal holds: {type(exc).__name__}")
         counts["erased:Person"] = erase_due_people(today, errors)
         for step, work in (("notices", lambda: send_notices(today)),
                            ("finished erasures", registry.finish_erasures),
@@ -243,7 +250,10 @@ def labels():
     """Readable names of the keys of a run's counts."""
     names = {"erased:Person": _l("People erased"), "notices": _l("Notices sent"),
              "finished erasures": _l("Erasures finished"),
-             "files without rows": _l("Files without rows removed")}
+             "files without rows": _l("Files without rows removed"),
+             "holds ended": _l("Legal holds ended"),
+             "holds released": _l("Legal holds on erased people released"),
+             "held items erased": _l("Items kept under legal holds erased")}
     for holding in expiring(subject=False):
         names[f"{holding.expires.rule.key}:{holding.name}"] = _l(
             "%(rule)s (%(what)s)", rule=holding.expires.rule.label, what=holding.name)

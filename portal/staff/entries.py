@@ -7,7 +7,7 @@ from peewee import IntegrityError
 
 from portal.audit.actions import record
 from portal.auth.models import User
-from portal.candidates.models import Evaluation, NotedAvailability
+from portal.candidates.models import Evaluation, NotedAvailability, Statement
 from portal.db import db
 from portal.people import registry
 
@@ -37,6 +37,14 @@ def evaluations_of(person):
     ids = {r.recorded_by for r in rows if r.recorded_by}
     authors = dict(User.select(User.id, User.email).where(User.id.in_(ids)).tuples()) if ids else {}
     return rows, authors
+
+
+def statements_of(person):
+    """{evaluation id: [Statement]}: what the person wrote beside each evaluation, oldest first."""
+    found = {}
+    for statement in Statement.select().where(Statement.person == person.id).order_by(Statement.id):
+        found.setdefault(statement.evaluation_id, []).append(statement)
+    return found
 
 
 def noted_of(person):

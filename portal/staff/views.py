@@ -152,6 +152,7 @@ def _entries_context(person, why, **overrides):
     noted = entries.noted_of(person)
     context = {
         "person": person, "why": why, "evaluations": evaluations, "authors": authors,
+        "statements": entries.statements_of(person),
         "kinds": records.EVALUATION_KINDS, "noted": noted,
         "new_evaluation": _evaluation_form(None, why),
         "edit_evaluation": {e.id: _evaluation_form(e, why) for e in evaluations},
