@@ -3,6 +3,8 @@ statements beside evaluations; legal holds and what an erasure kept under them. 
 time columns (utcnow) are set by the models."""
 from peewee import *
 
+from portal.db import IdField  # never gives a deleted row's id again (SQLite AUTOINCREMENT)
+
 
 def up(migrator, db):
     class Evaluation(Model):
@@ -21,6 +23,7 @@ def up(migrator, db):
             table_name = 'privacy_request'
 
     class LegalHold(Model):
+        id = IdField()
         person_id = IntegerField(index=True)
         reason = TextField()
         covers = TextField()
@@ -39,6 +42,7 @@ def up(migrator, db):
     db.create_tables([LegalHold])
 
     class HeldData(Model):
+        id = IdField()
         hold = ForeignKeyField(LegalHold, on_delete='CASCADE')
         person_id = IntegerField(index=True)
         category = CharField(max_length=40)
@@ -53,6 +57,7 @@ def up(migrator, db):
     db.create_tables([HeldData])
 
     class ProposedValue(Model):
+        id = IdField()
         request = ForeignKeyField(PrivacyRequest, on_delete='CASCADE')
         target = CharField(max_length=80)
         value = TextField()
@@ -68,6 +73,7 @@ def up(migrator, db):
     db.create_tables([ProposedValue])
 
     class Statement(Model):
+        id = IdField()
         person = ForeignKeyField(Person, on_delete='CASCADE')
         evaluation = ForeignKeyField(Evaluation, on_delete='CASCADE')
         text = TextField()
