@@ -161,7 +161,7 @@ def test_counts_stop_at_a_cap_so_they_cost_the_same_at_any_size(client, login_as
     assert "Personvernhenvendelser 2+, Rettinger til vurdering 0" in nav
     assert '<h2 id="q-requests">Personvernhenvendelser <span class="count">2+</span>' in page
     counted = [s for s in seen if "COUNT(" in str(s).upper()]
-    assert len(counted) == 4 and all(re.search(r"LIMIT \?\) AS .*, 3, 1\]\)$", s)
+    assert len(counted) == 4 and all(re.search(r"LIMIT (\?|%s)\) AS .*, 3, 1\]\)$", s)
                                      for s in counted)  # counted up to the cap + 1
 
 
