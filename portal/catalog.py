@@ -101,6 +101,11 @@ AFTER_SENDING = Retention(
     "after_sending", 0, "sent_at",
     _l("Who an e-mail went to and when: 30 days after it was sent; its text is deleted when it is sent"),
     days=30)
+UNSENT = Retention(
+    "unsent", 0, "created_at",
+    _l("An e-mail we could not send (or that never went out): deleted with its address 30 days "
+       "after it was written"),
+    days=30)
 AUDIT_TRAIL = Retention(
     "audit_trail", 5, "at",
     _l("Five years after the event, as proof of how your data was handled"))
@@ -109,9 +114,13 @@ AFTER_REQUEST_CLOSED = Retention(
     _l("Three years after your request was answered, as proof of how we answered it; a request "
        "whose e-mail address was never confirmed is deleted after one day, and a copy of your "
        "data five days after it was ready"))
+UNTIL_HOLD_ENDS = Retention(
+    "until_hold_ends", 0, "ends_on",
+    _l("As long as the legal hold stands, and with you for as long as we hold your data; what "
+       "a hold kept after your data was erased is erased the day after it ends"), days=1)
 RETENTION_RULES = {r.key: r for r in (AFTER_LAST_CONTACT, AFTER_AGREEMENT_END, UNTIL_PROVEN,
-                                      CODE_COUNT, UNTIL_USED, AFTER_SENDING, AUDIT_TRAIL,
-                                      AFTER_REQUEST_CLOSED)}
+                                      CODE_COUNT, UNTIL_USED, AFTER_SENDING, UNSENT, AUDIT_TRAIL,
+                                      AFTER_REQUEST_CLOSED, UNTIL_HOLD_ENDS)}
 
 
 @dataclass(frozen=True)
@@ -190,8 +199,10 @@ CATEGORIES = (
     Category("languages", _l("Language skills"), CANDIDATE,
              ("LanguageSkill.language", "LanguageSkill.level"),
              _PROFILE, AFTER_LAST_CONTACT, True),
+    # A statement is the person's own words kept beside an evaluation (GDPR art. 16).
     Category("evaluations", _l("Evaluations and competence analyses"), CANDIDATE,
-             ("Evaluation.kind", "Evaluation.held_on", "Evaluation.summary", "Evaluation.result"),
+             ("Evaluation.kind", "Evaluation.held_on", "Evaluation.summary", "Evaluation.result",
+              "Statement.text"),
              _PROFILE, AFTER_LAST_CONTACT, True, source="staff"),
     Category("availability_salary", _l("Availability and salary"), CANDIDATE,
              ("Profile.available_from", "Profile.availability", "Profile.salary_expectation",
@@ -245,8 +256,17 @@ CATEGORIES = (
               "PrivacyRequest.closed_at", "PrivacyRequest.answer", "PrivacyRequest.nothing_held",
               "AccessExport.email", "AccessExport.status", "AccessExport.size",
               "AccessExport.documents", "AccessExport.created_at", "AccessExport.built_at",
-              "AccessExport.released_at", "AccessExport.expires_at", "AccessExport.downloaded_at"),
+              "AccessExport.released_at", "AccessExport.expires_at", "AccessExport.downloaded_at",
+              "ProposedValue.target", "ProposedValue.value", "ProposedValue.decision",
+              "ProposedValue.reason", "ProposedValue.decided_at", "ProposedValue.told"),
              ("internal_administration",), AFTER_REQUEST_CLOSED, False, source="person"),
+    # Legal holds (portal/holds): what an administrator must keep of a person, why and until
+    # when; and what a hold kept, restricted, when the person's data was erased meanwhile.
+    Category("legal_holds", _l("Legal holds on your data"), RECORD,
+             ("LegalHold.reason", "LegalHold.covers", "LegalHold.ends_on",
+              "LegalHold.placed_at", "LegalHold.changed_at", "LegalHold.ended_at",
+              "HeldData.category", "HeldData.model", "HeldData.fields", "HeldData.kept_at"),
+             ("internal_administration",), UNTIL_HOLD_ENDS, False, source="portal"),
     Category("record_views", _l("When our staff opened your record"), RECORD,
              ("RecordView.at", "RecordView.role", "RecordView.purpose"),
              ("internal_administration",), AFTER_LAST_CONTACT, False, source="portal"),
@@ -254,6 +274,8 @@ CATEGORIES = (
              ("AuditEvent.at", "AuditEvent.action", "AuditEvent.actor_role", "AuditEvent.details"),
              ("internal_administration",), AUDIT_TRAIL, False, source="portal"),
 )
+
+CATEGORIES_BY_KEY = {c.key: c for c in CATEGORIES}
 
 # Columns of personal-data models that are bookkeeping, not personal data about the person.
 NOT_PERSONAL = frozenset({
@@ -312,6 +334,18 @@ NOT_PERSONAL = frozenset({
     "PrivacyRequest.assignee", "PrivacyRequest.assigned_at",
     "AccessExport.id", "AccessExport.request", "AccessExport.person", "AccessExport.storage_id",
     "AccessExport.attempts", "AccessExport.started_at",
+    # A correction's proposed values: ids and links, which staff login decided (an id).
+    "ProposedValue.id", "ProposedValue.request", "ProposedValue.decided_by",
+    "ProposedValue.created_at",
+    # A statement beside an evaluation: ids, links (the request that brought it), when.
+    "Statement.id", "Statement.person", "Statement.evaluation", "Statement.request",
+    "Statement.created_at",
+    # Legal holds: ids, whose (an id, and once erased the tombstone and the keyed hash of the
+    # address from it), which administrators placed and ended it (ids), the step counter.
+    "LegalHold.id", "LegalHold.person_id", "LegalHold.placed_by", "LegalHold.ended_by",
+    "LegalHold.version", "LegalHold.tombstone", "LegalHold.email_hash",
+    "HeldData.id", "HeldData.hold", "HeldData.person_id", "HeldData.row_id",
+    "HeldData.storage_id",
 })
 
 

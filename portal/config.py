@@ -103,6 +103,12 @@ class Config:
     # the office's street address, and the video link of consultants who have none of their own.
     OFFICE_ADDRESS = os.environ.get("OFFICE_ADDRESS", "ressursbasen.no, Akersgata 1, 0158 Oslo")
     VIDEO_URL = os.environ.get("VIDEO_URL", "https://ressursbasen.no/video")
+    # Privacy requests (portal/requests): posts per IP to the request and code pages and to
+    # /account/requests, and requests waiting for their code at once, per IP and per address.
+    PRIVACY_REQUEST_LIMIT = os.environ.get("PRIVACY_REQUEST_LIMIT", "10 per hour")
+    REQUESTS_WAITING_PER_IP = int(os.environ.get("REQUESTS_WAITING_PER_IP", 10))
+    REQUESTS_WAITING_PER_ADDRESS = int(os.environ.get("REQUESTS_WAITING_PER_ADDRESS", 3))
+
     # The staff queue refreshes itself this often (seconds), except while staff work in it.
     QUEUE_POLL_SECONDS = int(os.environ.get("QUEUE_POLL_SECONDS", 30))
 

@@ -7,11 +7,13 @@ from zoneinfo import ZoneInfo
 
 from peewee import (
     SQL,
+    AutoField,
     DatabaseProxy,
     Insert,
     Model,
     ModelSelect,
     Node,
+    NodeList,
     PostgresqlDatabase,
     SqliteDatabase,
     Value,
@@ -154,8 +156,28 @@ def prepared_insert(model):
         return instance
     return create
 
+class IdField(AutoField):
+    """The id of every table: never given twice, whatever was deleted.
+
+    SQLite gives a plain INTEGER PRIMARY KEY the largest id again once its row is deleted (an
+    erased person's booking id to the next booking, and with it their e-mailed links, a
+    browser's session, their audit trail); AUTOINCREMENT makes it keep counting. PostgreSQL's
+    sequences never go back. Tables made before this had their ids rebuilt by migration 0013.
+    """
+
+    def ddl(self, ctx):
+        column = super().ddl(ctx)
+        database = self.model._meta.database
+        if isinstance(database, DatabaseProxy):
+            database = database.obj
+        if isinstance(database, SqliteDatabase):
+            return NodeList((column, SQL("AUTOINCREMENT")))
+        return column
+
 
 class BaseModel(Model):
+    id = IdField()
+
     class Meta:
         database = db
         legacy_table_names = False

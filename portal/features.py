@@ -22,8 +22,10 @@ from portal.auth import feature as auth
 from portal.booking import feature as booking
 from portal.candidates import feature as candidates
 from portal.consent import feature as consent
+from portal.corrections import feature as corrections
 from portal.db import BaseModel
 from portal.documents import feature as documents
+from portal.holds import feature as holds
 from portal.mail import feature as mail
 from portal.people import feature as people
 from portal.privacy import feature as privacy
@@ -33,8 +35,8 @@ from portal.staff import feature as staff
 from portal.verification import feature as verification
 from portal.web import feature as web
 
-FEATURES = (web, auth, people, audit, mail, verification, requests, booking, candidates, documents,
-            consent, staff, privacy, retention)
+FEATURES = (web, auth, people, audit, mail, verification, requests, booking, candidates,
+            corrections, documents, consent, staff, privacy, retention, holds)
 
 
 def models_in(module):

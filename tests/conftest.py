@@ -140,7 +140,9 @@ class Outbox:
     def messages(self):
         from portal.mail.actions import send
         from portal.mail.models import Outbox as Row
-        for row in Row.select(Row.id).where(Row.sent_at.is_null()):
+        # A list first: sending an erasure's confirmation checkpoints SQLite, which an open
+        # cursor on the same connection would block ("database table is locked").
+        for row in list(Row.select(Row.id).where(Row.sent_at.is_null())):
             send(row.id)
         return list(getattr(self.app.extensions["mailman"], "outbox", []))
 

@@ -9,7 +9,7 @@ from peewee import IntegrityError
 from portal import catalog
 from portal.audit.actions import record
 from portal.booking.emails import send_cancellation, send_confirmation, send_moved, send_reminder
-from portal.booking.links import booking_id_of
+from portal.booking.links import booking_named, same_event
 from portal.booking.models import TYPED, Booking, Consultant
 from portal.booking.schedule import BookingProblem, SlotProblem, claimable_slot, ensure_free, offered_slot
 from portal.db import Bound, Prepared, db, prepared_insert, utcnow
@@ -22,6 +22,8 @@ class LinkProblem(BookingProblem):
     """A cancel or move link that cannot be used: forged, already used, or too late."""
     MESSAGES = {
         "invalid": _l("This link is not valid. Use the link exactly as it came in the e-mail."),
+        "old": _l("This link is from an older e-mail and no longer works. The reminder we send "
+                  "the day before the meeting has new links; you can also contact us."),
         "used": _l("This booking has already been cancelled or moved, so the link no longer works."),
         "cancelled": _l("This booking has been cancelled, so the link no longer works."),
         "moved": _l("This booking was moved to another time, so this link no longer works."),
@@ -115,10 +117,14 @@ def book(slot_id, kind, place, details, locale, now=None):
 
 def booking_from_link(token, action, now=None):
     """The booking a cancel/move link is for, if it may still be changed; raises LinkProblem."""
-    booking_id = booking_id_of(token, action)
-    booking = Booking.get_or_none(Booking.id == booking_id) if booking_id is not None else None
+    named = booking_named(token, action)
+    booking = Booking.get_or_none(Booking.id == named[0]) if named is not None else None
     if booking is None:
         raise LinkProblem("invalid")
+    if not same_event(booking, named[1]):
+        # Signed by us, but for another calendar event under the same id, or before links
+        # named the event (such a link cannot tell whose booking the id is now).
+        raise LinkProblem("invalid" if named[1] is not None else "old")
     if booking.status == "moved":
         raise LinkProblem("moved", current=latest(booking))
     if booking.status == "cancelled":

@@ -5,6 +5,7 @@ that grows with every change. Invitations and updates go out as METHOD:REQUEST, 
 as METHOD:CANCEL, each with the agency as ORGANIZER and the person and the consultant as ATTENDEEs.
 """
 import functools
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from email.utils import parseaddr
 
@@ -12,7 +13,7 @@ import phonenumbers
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 
-from portal.booking.models import KIND_LABELS
+from portal.booking.models import KIND_LABELS, PLACE_LABELS
 from portal.booking.schedule import to_oslo
 
 TZID = "Europe/Oslo"
@@ -28,6 +29,20 @@ def oslo_vtimezone():
     year = datetime.now(UTC).year
     return Timezone.from_tzid(TZID, first_date=date(year - 1, 1, 1),
                               last_date=date(year + 10, 1, 1))
+
+
+@dataclass(frozen=True)
+class Meeting:
+    """A meeting whose booking is gone (its person erased): what its calendar event needs to be
+    cancelled, and no person."""
+    uid: str
+    sequence: int
+    starts_at: datetime
+    ends_at: datetime
+    kind: str
+    place: str
+    consultant: object
+    person: object = None
 
 
 def phone_for_reading(number):
@@ -52,6 +67,8 @@ def where(booking, for_consultant=False):
         return current_app.config["OFFICE_ADDRESS"]
     if booking.place == "video":
         return booking.consultant.video_url or current_app.config["VIDEO_URL"]
+    if booking.person is None:
+        return PLACE_LABELS["phone"]
     if for_consultant:
         return _l("Call %(name)s on %(phone)s", name=booking.person.name,
                   phone=booked_phone(booking))
@@ -96,8 +113,10 @@ def event_ics(booking, description, method="REQUEST", for_consultant=False):
     event.add("description", description)
     event.add("status", "CANCELLED" if method == "CANCEL" else "CONFIRMED")
     event.add("organizer", organizer())
-    for email, name in ((booking.person.email, booking.person.name),
-                        (booking.consultant.email, booking.consultant.name)):
+    people = [(booking.consultant.email, booking.consultant.name)]
+    if booking.person is not None:  # a meeting whose person is erased names only the consultant
+        people.insert(0, (booking.person.email, booking.person.name))
+    for email, name in people:
         attendee = _address(email, name)
         attendee.params["ROLE"] = "REQ-PARTICIPANT"
         event.add("attendee", attendee)

@@ -24,12 +24,14 @@ MOVED = "booking/email/moved"
 CANCELLED = "booking/email/cancelled"
 REMINDER = "booking/email/reminder"
 CONSULTANT = "booking/email/consultant"
+CONSULTANT_ERASED = "booking/email/consultant_erased"
 
 CONSULTANT_SUBJECTS = {
     "new": _l("New booking: %(when)s, %(name)s"),
     "moved": _l("Booking moved: %(when)s, %(name)s"),
     "cancelled": _l("Booking cancelled: %(when)s, %(name)s"),
 }
+ERASED_SUBJECT = _l("Meeting cancelled: %(when)s")
 CONSULTANT_LOCALE = "nb"  # the agency's language
 
 
@@ -87,6 +89,32 @@ def _to_consultant(booking, what, before=None, sequence=None):
                        booking=booking.id, what=what,
                        sequence=booking.sequence if sequence is None else sequence,
                        before=before.isoformat() if before else None)
+
+
+def coming_meetings(bookings):
+    """What the consultants of these bookings (of people being erased) must be told: each
+    meeting still to come, as plain values (who is told, the calendar event, when, what,
+    where), nothing of the person. Runs in the erasure, before the rows go."""
+    from portal.db import utcnow
+    rows = (bookings.select(Booking.id, Booking.consultant, Booking.calendar_uid,
+                            Booking.sequence, Booking.starts_at, Booking.ends_at, Booking.kind,
+                            Booking.place)
+            .where(Booking.status == "booked", Booking.starts_at > utcnow()))
+    return [{"consultant": b.consultant_id, "uid": b.uid, "sequence": b.sequence + 1,
+             "starts_at": b.starts_at.isoformat(), "ends_at": b.ends_at.isoformat(),
+             "kind": b.kind, "place": b.place} for b in rows]
+
+
+def send_erased_cancellations(meetings):
+    """Cancel, in each consultant's calendar, the meetings of a person just erased: the same
+    calendar event (UID), METHOD:CANCEL. The person is not named: they are erased, and the
+    consultant needs only to know that the meeting is off."""
+    by_id = {c.id: c for c in Consultant.select().where(
+        Consultant.id.in_(sorted({m["consultant"] for m in meetings})))} if meetings else {}
+    rows = [write_email(by_id[m["consultant"]].email, "", CONSULTANT_ERASED, CONSULTANT_LOCALE,
+                        **m) for m in meetings if m["consultant"] in by_id]
+    if rows:
+        queue_after_commit(*rows)
 
 
 # --- Made when the e-mail is sent ---------------------------------------------------------
@@ -173,3 +201,17 @@ def consultant_context(booking, what, sequence, before=None):
                 subject=subject,
                 phone=calendar.booked_phone(booking), before=_when(before),
                 attachments=_attachment(consultant_ics(booking, method), method))
+
+
+@email_context(CONSULTANT_ERASED)
+def consultant_erased_context(consultant, uid, sequence, starts_at, ends_at, kind, place):
+    found = Consultant.get_or_none(Consultant.id == consultant)
+    if found is None:
+        raise Gone(f"consultant {consultant}")
+    meeting = calendar.Meeting(uid=uid, sequence=sequence, starts_at=_when(starts_at),
+                               ends_at=_when(ends_at), kind=kind, place=place, consultant=found)
+    return dict(meeting=meeting, kind=KIND_LABELS[kind], place=PLACE_LABELS[place],
+                where=calendar.where(meeting, for_consultant=True) if place != "phone" else None,
+                subject=str(ERASED_SUBJECT) % {"when": format_when(meeting.starts_at, "short")},
+                attachments=_attachment(calendar.event_ics(meeting, found.name, "CANCEL",
+                                                           for_consultant=True), "CANCEL"))

@@ -3,8 +3,8 @@ from flask_babel import lazy_gettext as _l
 
 from jobs.booking import send_reminders
 from portal import catalog
-from portal.booking import demo, models, staff_queue, views
-from portal.people.holdings import Expiry, NoPersonalData, Rows
+from portal.booking import demo, emails, models, staff_queue, views
+from portal.people.holdings import Expiry, NoPersonalData, Rows, Tell
 
 __all__ = ["blueprint", "models", "load_demo_data", "queue_section", "cron", "personal_data",
            "no_personal_data"]  # what this feature declares
@@ -16,8 +16,12 @@ cron = ((send_reminders, {"interval": 15 * 60}),)
 
 # A booking's typed details are exported under name, address and phone; the meeting itself
 # under bookings. A booking waiting for its code is found by the address it was typed with.
+# Erasing a person with a meeting still to come cancels it in the consultant's calendar.
+bookings = Rows(models.Booking, category="bookings", person="person", source="booking")
 personal_data = (
-    Rows(models.Booking, category="bookings", person="person", source="booking"),
+    bookings,
+    Tell(bookings, gather=emails.coming_meetings, tell=emails.send_erased_cancellations,
+         name="the consultant of a meeting still to come"),
     Rows(models.PendingBooking, category="codes", email="email", source="booking",
          withheld=("token",), expires=Expiry(catalog.UNTIL_PROVEN)),
 )

@@ -7,7 +7,7 @@ from playhouse.flask_utils import get_object_or_404
 
 from portal import catalog
 from portal.auth.guard import public, roles, staff_only
-from portal.booking import actions, attendance, availability, calendar, schedule
+from portal.booking import actions, attendance, availability, calendar, links, schedule
 from portal.booking import pending as pendings
 from portal.booking.forms import (
     WEEKDAY_LABELS,
@@ -157,7 +157,7 @@ def _slot_taken(form, problem):
 
 
 def _booked(booking):
-    session["booked"] = booking.id
+    session["booked"] = links.remembered(booking)
     if wants_fragment():
         response = make_response("", 200)
         response.headers["HX-Redirect"] = url_for("booking.booked")
@@ -233,8 +233,10 @@ def slots():
 @public
 def booked():
     """Confirm the booking just made in this browser."""
-    booking = Booking.get_or_none(Booking.id == session.get("booked", 0))
-    if booking is None:
+    kept = session.get("booked")
+    booking = (Booking.get_or_none(Booking.id == kept["b"])
+               if isinstance(kept, dict) and isinstance(kept.get("b"), int) else None)
+    if not links.is_remembered(booking, kept):  # gone, or another booking under its id
         return redirect(url_for("booking.book"))
     return render("booking/booked.html", booking=booking, kind=KIND_LABELS[booking.kind],
                   place=PLACE_LABELS[booking.place])
@@ -287,7 +289,7 @@ def move(token=None, handle=None):
                 form.slot.data = ""
                 status = 409 if problem.code == "taken" else 422
             else:
-                session["booked"] = new.id
+                session["booked"] = links.remembered(new)
                 flash(_("Your booking has been moved. We have sent you a new confirmation."), "info")
                 return redirect(url_for("booking.booked"))
         elif request.method == "POST":

@@ -89,6 +89,16 @@ class Evaluation(BaseModel):
     updated_at = DateTimeField(default=utcnow)
 
 
+class Statement(BaseModel):
+    """The person's supplementary statement on an evaluation (GDPR art. 16): their own words,
+    kept beside what staff wrote and shown with it, never in its place."""
+    person = ForeignKeyField(Person, backref="statements", on_delete="CASCADE")
+    evaluation = ForeignKeyField(Evaluation, backref="statements", on_delete="CASCADE")
+    text = TextField()
+    request = IntegerField(null=True)  # the correction request that brought it
+    created_at = DateTimeField(default=utcnow)
+
+
 class NotedAvailability(BaseModel):
     """Availability and salary as staff noted them, in a meeting or on the phone: beside what
     the person writes in their own profile (Profile), never over it."""

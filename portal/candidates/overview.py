@@ -7,6 +7,7 @@ details and the candidate profile as groups of categories, saying why, on what b
 long once per group, then one card for each record of our dealings with the person (bookings,
 consents, logins, e-mails, ...) that holds anything.
 """
+import json
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
@@ -68,6 +69,12 @@ ACTIONS = {
     "booking.mark_undone": _l("Marking of a meeting undone"),
     "evaluation.recorded": _l("Evaluation written by our staff"),
     "availability.noted": _l("Availability and salary noted by our staff"),
+    "evaluation.statement_added": _l("Your statement added beside an evaluation"),
+    "correction.decided": _l("Your correction answered"),
+    "legal_hold.placed": _l("Legal hold placed on some of your data"),
+    "legal_hold.changed": _l("Legal hold changed"),
+    "legal_hold.ended": _l("Legal hold ended"),
+    "privacy_request.withdrawn": _l("Request withdrawn"),
 }
 
 
@@ -151,8 +158,13 @@ def _shown(person, category, found, consented, models):
     shown = Shown(category, entries, [(catalog.LEGAL_BASES[b], [p.label for p in purposes])
                                       for b, purposes in bases],
                   category.retention, delete_on)
+    evaluations = {e.id: e for e in entries if e.model == "Evaluation"}
     for entry in entries if category.stage != catalog.RECORD else ():  # records: own lines
         text = _text(entry, category, models[entry.model])
+        if entry.model == "Statement" and text:  # kept beside the evaluation it is about
+            text = str(_l("Your statement on %(what)s: %(text)s",
+                          what=evaluation_title(evaluations.get(entry.values.get("evaluation"))),
+                          text=text))
         if text:
             label = SOURCES.get(entry.source, entry.source)
             for source, texts in shown.held:
@@ -162,6 +174,16 @@ def _shown(person, category, found, consented, models):
             else:
                 shown.held.append((label, [text]))
     return shown
+
+
+def evaluation_title(evaluation):
+    """"Evaluation, 2 November 2026": an evaluation (an Entry or a row) as the person names it."""
+    from portal.staff.record import EVALUATION_KINDS  # the staff feature's words
+    if evaluation is None:
+        return str(_l("an evaluation"))
+    kind = EVALUATION_KINDS.get(evaluation.kind, evaluation.kind)
+    held_on = evaluation.held_on
+    return f"{kind}, {format_when(held_on, 'date')}" if held_on else str(kind)
 
 
 def _native(model, column, value):
@@ -394,8 +416,35 @@ def _record_views(record, this_session=None):
     return sorted(lines, key=lambda line: line.when, reverse=True)
 
 
+@dataclass
+class HoldLine:
+    """A legal hold on the person's data: what it keeps, why, until when."""
+    id: int
+    standing: bool
+    kept: list          # category labels
+    reason: str
+    ends_on: date
+    placed_at: datetime
+    ended_at: datetime | None
+
+
+def _holds(record, this_session=None):
+    """Legal holds: standing ones first (the soonest end first), then ended ones."""
+    today = oslo_date(utcnow())
+    lines = []
+    for e in record.entries:
+        if e.model != "LegalHold":
+            continue
+        keys = set(json.loads(e.covers or "[]"))
+        lines.append(HoldLine(e.id, e.ended_at is None and e.ends_on >= today,
+                              [c.label for c in catalog.CATEGORIES if c.key in keys], e.reason,
+                              e.ends_on, e.placed_at, e.ended_at))
+    return sorted(lines, key=lambda h: (not h.standing, h.ends_on if h.standing else date.min))
+
+
 RECORD_LINES = {"bookings": _bookings, "consents": _consents, "login": _login,
-                "messages": _messages, "audit": _audit, "record_views": _record_views}
+                "messages": _messages, "audit": _audit, "record_views": _record_views,
+                "legal_holds": _holds}
 
 
 # --- What a folded record says in one line ------------------------------------------------------
@@ -427,4 +476,13 @@ def _login_summary(login):
                       + [str(_l("Browsers logged in: %(n)s", n=alive))])
 
 
-SUMMARIES = {"bookings": _booking_summary, "consents": _consent_summary, "login": _login_summary}
+def _holds_summary(lines):
+    standing = [h for h in lines if h.standing]
+    if not standing:
+        return str(_l("Ended"))
+    return str(_l("Until %(date)s: %(kept)s", date=format_when(standing[0].ends_on, "date"),
+                  kept=", ".join(str(k) for k in standing[0].kept)))
+
+
+SUMMARIES = {"bookings": _booking_summary, "consents": _consent_summary, "login": _login_summary,
+             "legal_holds": _holds_summary}

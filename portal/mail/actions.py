@@ -8,6 +8,8 @@ nothing: the relay queues the row again.
 """
 import base64
 import json
+import logging
+import smtplib
 from datetime import timedelta
 
 from flask import current_app, render_template
@@ -21,12 +23,34 @@ from portal.queue import enqueue
 
 SEND_JOB = "jobs.mail.send_email"
 
+log = logging.getLogger(__name__)
+
 # template name -> the function that turns an e-mail's values into its template's context.
 _CONTEXTS = {}
 
 
 class Gone(Exception):
     """What an e-mail is about no longer exists (a booking erased before it went out)."""
+
+
+class NotSent(Exception):
+    """An e-mail the mail server did not take: its kind (template) and an error code, never
+    its address or anything of its text. The server's own refusal names the recipient, and
+    RQ keeps a failed job's exception for a week (and workers log it), so that is not it."""
+
+    def __init__(self, kind, code, outbox_id=None):
+        super().__init__(f"e-mail {kind} (outbox {outbox_id}) not sent: {code}")
+        self.kind, self.code, self.outbox_id = kind, code, outbox_id
+
+
+def _error_code(exc):
+    """What went wrong, without the words of the server's reply (they name the recipient)."""
+    if isinstance(exc, smtplib.SMTPRecipientsRefused):
+        codes = sorted({str(code) for code, _ in exc.recipients.values()})
+        return "smtp " + "/".join(codes) if codes else "smtp recipients refused"
+    if isinstance(exc, smtplib.SMTPResponseException):
+        return f"smtp {exc.smtp_code}"
+    return type(exc).__name__
 
 
 def email_context(template):
@@ -136,7 +160,14 @@ def send(outbox_id):
         message.attach_alternative(html, "text/html")
     for name, data, mime in attachments:
         message.attach(name, data, mime)
-    message.send()
+    try:
+        message.send()
+    except Exception as exc:  # noqa: BLE001 - any failure: reported without the address
+        code = _error_code(exc)
+        log.warning("e-mail %s (outbox %s) not sent: %s", row.template, row.id, code)
+        # `from None`: the refusal it replaces (with the address) is not chained into the
+        # traceback that RQ stores and logs.
+        raise NotSent(row.template, code, row.id) from None
     # Once sent, the row keeps who and when, not what: its values hold live codes and links
     # that have no reason to stay in the database; an erasure's confirmation keeps no address.
     forgotten = {"to": "", "subject": ""} if row.forget_after_send else {}

@@ -4,8 +4,10 @@ Each file holds a whole e-mail, links and names included, so the folder is 0700 
 0600, whatever the umask. `create_app` uses this class wherever the settings say "file".
 """
 import os
+import re
 from email import message_from_bytes, policy
 
+import phonenumbers
 from flask import current_app
 from flask_mailman.backends.file import EmailBackend as FileEmailBackend
 
@@ -30,12 +32,14 @@ SEPARATOR = b"\n" + b"-" * 79 + b"\n"  # what the file backend writes after each
 
 def forget(needles):
     """Remove from the development outbox every message that names one of `needles` (an
-    erased person's addresses, number and name) in a header or its text; files left empty go.
+    erased person's addresses, number and name, each whole: not inside a longer one) in a
+    header or its text; files left empty go.
     Returns how many messages. Nothing to do unless MAIL_BACKEND=file."""
     if current_app.config.get("MAIL_BACKEND") != "portal.mail.backends.EmailBackend":
         return 0
     folder = current_app.config.get("MAIL_FILE_PATH")
     needles = [n.lower() for n in needles if n]
+    needles += [_as_read(n) for n in needles if n.startswith("+") and _as_read(n) != n]
     if not folder or not os.path.isdir(folder) or not needles:
         return 0
     removed = 0
@@ -65,4 +69,19 @@ def _names_any(raw, needles):
         if part.get_content_maintype() == "text":
             texts.append(part.get_content())
     text = "\n".join(texts).lower()
-    return any(n in text for n in needles)
+    return any(_whole(n).search(text) for n in needles)
+
+
+def _as_read(number):
+    """A stored E.164 number as e-mails print it: +47 412 34 567."""
+    try:
+        parsed = phonenumbers.parse(number, None)
+    except phonenumbers.NumberParseException:
+        return number
+    return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
+
+
+def _whole(needle):
+    """The needle as a whole word, address or number: erasing a@b.no leaves aa@b.no and
+    a@b.no.com alone, erasing "Ann Li" leaves "Ann Lien", +4741234567 leaves +47412345670."""
+    return re.compile(r"(?<![\w.+@-])" + re.escape(needle) + r"(?![\w@-]|\.\w)")

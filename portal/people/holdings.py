@@ -47,11 +47,13 @@ class Expiry:
     """When rows of a holding go by themselves: the catalog `rule` (its period, from its
     column `after`, or `column` where the model names it otherwise), and `also`, a condition of
     rows that are done whatever their age (a used code). `subject` marks the holding whose
-    expiry erases the whole data subject through the registry (a Person: three years)."""
+    expiry erases the whole data subject through the registry (a Person: three years).
+    `only` narrows the rule to rows matching a condition (e-mails never sent)."""
     rule: object
     column: str = None
     also: Callable = None
     subject: bool = False
+    only: Callable = None
 
     @property
     def clock(self):
@@ -77,12 +79,18 @@ class Rows:
     reach: Callable = None
     erase: object = DELETE         # DELETE, or Keep(...)
     rectify: tuple = ()            # the columns a correction may change
+    rectified_by: tuple = ("person", "staff", "request")  # who may change them (rectify's `by`)
     withheld: tuple = ()           # secrets (password and token hashes): never exported
     whole_row: bool = False
     source: str = "person"         # who gave it: person, staff, booking, portal, candidate
     created: str = "created_at"    # when a row was made: replaying an erasure spares later rows
     subject_kind: str = "candidate"  # whom the rows are about: candidate, reference
-    expires: Expiry = None         # when rows go by themselves (portal/retention)
+    expires: object = None         # Expiry, or a tuple of them: when rows go by themselves
+    unless: Callable = None        # () -> condition of rows that are no one's holding
+    # A condition (no arguments) on the model that the rows of the person's copy meet: rows
+    # that are not theirs to read (what a stranger typed with their address, unproven) are
+    # left out of the copy; erasure and the other operations still take every row.
+    exported: Callable = None
 
     @property
     def name(self):
@@ -107,7 +115,16 @@ class Rows:
         condition = parts[0]
         for part in parts[1:]:
             condition |= part
+        if self.unless is not None:
+            condition = condition & ~self.unless()
         return condition
+
+    @property
+    def expiries(self):
+        """Every Expiry of the holding (none, one, or several rules for different rows)."""
+        if self.expires is None:
+            return ()
+        return self.expires if isinstance(self.expires, tuple) else (self.expires,)
 
     def category_of(self, row):
         return self.category(row) if callable(self.category) else self.category
@@ -135,6 +152,40 @@ class Folder:
     development outbox): `forget(subject)` removes what names them, after commit."""
     name: str
     forget: Callable
+
+
+@dataclass(frozen=True)
+class Tell:
+    """Who must be told when a subject's rows of `rows` are erased: a consultant whose calendar
+    holds a meeting with them. `gather(query)` reads, from the query of the subject's rows and
+    before they go, what the telling needs (plain values, nothing of the subject beyond what
+    the one told already had); `tell(values)` runs once the rows are gone, in the erasure's
+    transaction, and writes the e-mails to the outbox. They are sent after the erasure
+    commits, and never if it rolls back. A replay after a restore tells nobody again."""
+    rows: Rows
+    gather: Callable
+    tell: Callable
+    name: str = "told at erasure"
+
+
+@dataclass(frozen=True)
+class Restriction:
+    """What erasure must keep of some people for a while, restricted: legal holds.
+
+    `standing(person_ids, today)` gives {person id: [hold]} of the holds in force on `today`
+    (an Oslo date); a hold has `id`, `categories` (catalog keys), `reason` and `ends_on`.
+    At an erasure, `keep(hold, person_id, groups, files)` stores the items of the held
+    categories (registry CategoryExport groups) out of every live table, with the stored
+    files they name ({(model, row id): storage id}), which are then not removed; after the
+    tombstones exist, `erased({person id: tombstone})` marks every hold of those people.
+    `release(today)` ends the holds whose end has passed and erases what they kept; it
+    returns counts for the retention run.
+    """
+    name: str
+    standing: Callable
+    keep: Callable
+    erased: Callable
+    release: Callable
 
 
 @dataclass(frozen=True)

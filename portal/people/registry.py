@@ -6,13 +6,16 @@ reads them and is the one way to
 - find everything held about someone (`subject_of`, `subject_for_address`, `holds_anything`),
 - export it all, grouped by catalog category (`export_person`, `export_subject`),
 - change personal data (`rectify`),
-- erase a person (`erase_person`), finish what Redis could not take at the time
-  (`finish_erasures`), and erase again after a backup is restored (`replay_erasures`).
+- see what an erasure will remove and keep, and why (`erasure_preview`),
+- erase a person (`erase_person`), keeping what a legal hold names, restricted, until the hold
+  ends (`end_holds`), finish what Redis could not take at the time (`finish_erasures`), and
+  erase again after a backup is restored (`replay_erasures`).
 """
+import fcntl
 import json
 import logging
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 
 from flask import current_app
@@ -23,7 +26,17 @@ from portal.audit.actions import record
 from portal.db import any_of, checkpoint, db, is_postgres, oslo_date, utcnow
 from portal.mail.actions import email_context
 from portal.people.contact import contact
-from portal.people.holdings import DELETE, Files, Folder, NoPersonalData, RedisKeys, Rows, Subject
+from portal.people.holdings import (
+    DELETE,
+    Files,
+    Folder,
+    NoPersonalData,
+    RedisKeys,
+    Restriction,
+    Rows,
+    Subject,
+    Tell,
+)
 from portal.people.models import PendingFileDeletion, Person, Tombstone
 from portal.private_files import open_private, private_dir
 from portal.ratelimit import forget_keys, keyed_hash
@@ -159,7 +172,10 @@ def export_subject(subject, consented=()):
     with items), plus what is withheld from the copy and why."""
     found = {}
     for holding in row_holdings():
-        for row in rows_of(holding, subject):
+        rows = rows_of(holding, subject)
+        if holding.exported is not None:
+            rows = rows.where(holding.exported())
+        for row in rows:
             for key, item in _items(holding, row):
                 found.setdefault(key, []).append(item)
     groups = []
@@ -209,7 +225,13 @@ class NotRectifiable(ValueError):
         self.fields = tuple(fields)
 
 
-PASS_ON = []  # callables (person, row, changed fields, by) run after a correction: sharing
+# Art. 19: whom a correction or an erasure is passed on to. Each callable tells the recipients
+# of the person's data (business customers) and returns whom it told, as readable names:
+#   PASS_ON:       (person, row, {column: old value}, by) -> [recipient], after a correction
+#   ERASE_PASS_ON: (person, subject) -> [recipient], before an erasure removes the rows
+# Nothing is shared yet, so both are empty and the person is told "nobody".
+PASS_ON = []
+ERASE_PASS_ON = []
 
 
 def holding_of(row):
@@ -217,29 +239,43 @@ def holding_of(row):
                 None)
 
 
-def rectify(person, changes, by, row=None):
+def rectify(person, changes, by, row=None, stamp=None, told=None):
     """Change personal data: the one way any of it changes. Returns {column: old value}.
 
     `row` is the Person (default) or one of their rows; `changes` maps its columns to new
     values; `by` is "person" (the person themself), "staff" or "request" (an accepted
-    correction). Only the holding's `rectify` columns may change. Audited with the names of
+    correction). Only the holding's `rectify` columns may change, and only by whom the holding
+    lets (`rectified_by`: what staff wrote, never by the person on their own). `stamp` sets
+    bookkeeping columns (no personal data: who changed it) in the same write, when anything
+    changed. Audited with the names of
     the fields changed; contact is recorded only when the person made the change themself, so
-    staff edits never extend retention; PASS_ON tells those who received the data.
+    staff edits never extend retention; PASS_ON tells those who received the data, and whom
+    they told is added to the list `told` when one is given.
     """
+    if by not in ("person", "staff", "request"):
+        raise ValueError(f"rectify by {by!r}: give 'person', 'staff' or 'request'")
     row = person if row is None else row
     holding = holding_of(row)
     if holding is None or getattr(row, holding.person + "_id", row.id) != person.id:
         raise NotRectifiable(_l("This is not yours to change."))
+    if by not in holding.rectified_by:
+        raise NotRectifiable(_l("Our staff wrote this, so it cannot be changed here. If it is "
+                                "wrong, ask us to correct it: send a correction request from "
+                                "the privacy page."), changes)
     refused = [c for c in changes if c not in holding.rectify]
     if refused:
         raise NotRectifiable(_l("This cannot be changed here: %(fields)s.",
                                 fields=", ".join(refused)), refused)
+    stamp = dict(stamp or {})
+    personal = [c for c in stamp if f"{holding.name}.{c}" not in catalog.NOT_PERSONAL]
+    if personal:
+        raise ValueError(f"stamp only bookkeeping columns, not {personal}")
     changed = {c: getattr(row, c) for c, v in changes.items() if getattr(row, c) != v}
     if not changed:
         return {}
     with db.atomic():
-        for column in changed:
-            setattr(row, column, changes[column])
+        for column, value in [*((c, changes[c]) for c in changed), *stamp.items()]:
+            setattr(row, column, value)
         if "updated_at" in row._meta.fields:
             row.updated_at = utcnow()
         row.save()
@@ -248,7 +284,9 @@ def rectify(person, changes, by, row=None):
         if by == "person":
             contact(person, "own_change")
         for pass_on in PASS_ON:
-            pass_on(person, row, changed, by)
+            recipients = pass_on(person, row, changed, by) or ()
+            if told is not None:
+                told.extend(r for r in recipients if r not in told)
     return changed
 
 
@@ -266,6 +304,10 @@ def _email_hash(email):
     return keyed_hash(ERASURE_HASH, (email or "").strip().lower())
 
 
+def _phone_hash(number):
+    return keyed_hash(ERASURE_HASH, f"phone {number or ''}")
+
+
 def _person_hash(person):
     """A keyed name of one Person row (its id and when it was made): a restored backup may
     hold them under an address they changed before the erasure."""
@@ -276,19 +318,41 @@ def erasure_log_path():
     return current_app.config["ERASURE_LOG_PATH"]
 
 
-def _append_to_log(tombstones, people):
-    """Append tombstones (of these people) to the erasure log outside the database, flushed to
-    disk before the erasure commits: a restored database cannot roll it back."""
-    lines = b"".join(json.dumps({
-        "tombstone": t.id, "at": t.erased_at.isoformat(), "reason": t.reason,
-        "email_hash": t.email_hash, "person_hash": _person_hash(p)}).encode() + b"\n"
-        for t, p in zip(tombstones, people))
+def _log_line(tombstone, person=None, phone_hash=None):
+    entry = {"tombstone": tombstone.id, "at": tombstone.erased_at.isoformat(),
+             "reason": tombstone.reason, "email_hash": tombstone.email_hash}
+    if person is not None:
+        entry["person_hash"] = _person_hash(person)
+    if phone_hash is not None:  # someone known only by a number (and maybe an address)
+        entry["phone_hash"] = phone_hash
+    return json.dumps(entry).encode() + b"\n"
+
+
+def _append_to_log(tombstones, people, phone_hash=None):
+    """Append tombstones (of these people, or of someone known only by an address or number)
+    to the erasure log outside the database, flushed to disk before the erasure commits: a
+    restored database cannot roll it back."""
+    lines = b"".join(_log_line(t, p, phone_hash) for t, p in zip(tombstones, people))
     path = erasure_log_path()
     private_dir(os.path.dirname(path) or ".")
     with open_private(path, append=True) as f:
+        fcntl.flock(f.fileno(), fcntl.LOCK_EX)  # one appender at a time; released at close
+        if _ends_torn(path):
+            # A crash while appending left half a line (its erasure never committed): ours
+            # starts on a line of its own rather than finishing that one.
+            lines = b"\n" + lines
         f.write(lines)
         f.flush()
         os.fsync(f.fileno())
+
+
+def _ends_torn(path):
+    """Whether the log's last line lacks its end (a crash while it was written)."""
+    with open(path, "rb") as f:
+        if f.seek(0, os.SEEK_END) == 0:
+            return False
+        f.seek(-1, os.SEEK_END)
+        return f.read(1) != b"\n"
 
 
 def _redis_fragments(subject):
@@ -312,9 +376,11 @@ def _delete_rows(subject, created_before=None):
     order = {m: n for n, m in enumerate(features.all_models())}
     files = []
     for holding in declarations():
-        if isinstance(holding, Files):
-            files += [getattr(r, holding.column) for r in _scoped(holding.rows, subject,
-                                                                      created_before)]
+        if isinstance(holding, Files) and holding.rows.erase is DELETE:
+            # A row may name no file (a copy still being made, or expired): nothing to remove,
+            # and PostgreSQL refuses a pending deletion without one, failing the whole erasure.
+            files += [s for s in (getattr(r, holding.column) for r in _scoped(
+                holding.rows, subject, created_before)) if s]
     counts = {}
     for holding in sorted(row_holdings(), key=lambda h: -order[h.model]):
         if holding.erase is not DELETE:
@@ -361,6 +427,20 @@ def _after_commit_cleanup(tombstones, subject, files, fragments):
     checkpoint()
 
 
+def _erase_rows(subject, kept_files=()):
+    """In the erasure's transaction: tell whom features say must be told, delete the subject's
+    rows (kept holdings aside) and note their files for removal after commit, but for the
+    files a legal hold keeps."""
+    told = [(h, h.gather(rows_of(h.rows, subject))) for h in declarations()
+            if isinstance(h, Tell)]
+    files, counts = _delete_rows(subject)
+    for holding, values in told:
+        holding.tell(values)  # e-mails in the outbox, sent once this commits
+    files = [f for f in files if f not in kept_files]
+    _queue_file_removal(files)
+    return files, counts
+
+
 def _present(person_ids, only=None):
     """The people of these ids still here (and still matching `only`), locked until the
     transaction ends on PostgreSQL, so that two erasures at once erase each person once and
@@ -375,7 +455,147 @@ def _present(person_ids, only=None):
     return list(query)
 
 
-def erase_people(person_ids, reason, confirm=False, only=None):
+# -- Legal holds --------------------------------------------------------------------------------
+
+def restrictions():
+    """The declared legal-hold keepers (holdings.Restriction)."""
+    return [h for h in declarations() if isinstance(h, Restriction)]
+
+
+def standing_holds(person_ids, today=None):
+    """{person id: [(Restriction, hold)]}: the legal holds in force on `today` (Oslo date)."""
+    today = today or oslo_date(utcnow())
+    found = {}
+    for restriction in restrictions():
+        for person_id, holds in restriction.standing(sorted(person_ids), today).items():
+            found.setdefault(person_id, []).extend((restriction, h) for h in holds)
+    return found
+
+
+def held_categories(holds):
+    """{category key: [hold]} of standing holds [(Restriction, hold)]."""
+    held = {}
+    for _, hold in holds:
+        for key in hold.categories:
+            held.setdefault(key, []).append(hold)
+    return held
+
+
+def _held_files(subject, categories):
+    """{(model, row id): storage id} of the stored files of the subject's rows in these
+    categories."""
+    found = {}
+    for holding in declarations():
+        if isinstance(holding, Files) and holding.rows.erase is DELETE:
+            for row in rows_of(holding.rows, subject):
+                if holding.rows.category_of(row) in categories:
+                    found[(holding.rows.name, row.id)] = getattr(row, holding.column)
+    return found
+
+
+def _keep_held(holds, subject, person_id):
+    """Hand what standing holds name to their keeper, out of the live tables, before the rows
+    go; returns the storage ids of the files kept with it (not removed)."""
+    if not holds:
+        return set()
+    subject = replace(subject, person=None)  # every row of the person; no deletion dates
+    groups = export_subject(subject)
+    kept_files = set()
+    for restriction, hold in holds:
+        categories = set(hold.categories)
+        files = _held_files(subject, categories)
+        restriction.keep(hold, person_id, [g for g in groups if g.category.key in categories],
+                         files)
+        kept_files |= set(files.values())
+    return kept_files
+
+
+def _kept_plain(holds):
+    """What an erasure kept under holds, as plain values for the confirmation e-mail."""
+    return [{"hold": hold.id, "categories": list(hold.categories), "reason": hold.reason,
+             "until": hold.ends_on.isoformat()} for _, hold in holds]
+
+
+def end_holds(today=None):
+    """End every legal hold whose end has passed and erase what it kept (retention runs this
+    nightly); returns {what: count}."""
+    today = today or oslo_date(utcnow())
+    counts = {}
+    for restriction in restrictions():
+        for key, number in (restriction.release(today) or {}).items():
+            counts[key] = counts.get(key, 0) + number
+    return counts
+
+
+def _tell_recipients(person, subject):
+    """Art. 19: tell whoever received the person's data of the erasure; returns whom."""
+    told = []
+    for pass_on in ERASE_PASS_ON:
+        told += [r for r in (pass_on(person, subject) or ()) if r not in told]
+    return told
+
+
+# -- What an erasure will do ------------------------------------------------------------------
+
+@dataclass
+class PreviewLine:
+    """Rows of one model in one category, and what the erasure does with them."""
+    category: catalog.Category
+    model: str
+    rows: int
+    action: str               # "delete", "keep" (a legal reason) or "hold" (a legal hold)
+    reason: object = ""
+    until: date | None = None
+
+
+@dataclass
+class ErasurePreview:
+    lines: list
+    files_removed: int
+    files_kept: int
+    stores: list              # names of Redis key families and folders that are cleared
+    holds: list               # [(Restriction, hold)] standing now
+    address: str              # where the confirmation goes before the address itself goes
+
+    def of(self, action):
+        return [line for line in self.lines if line.action == action]
+
+
+def erasure_preview(person, today=None):
+    """Exactly what `erase_person` would do now, from the same declarations: for each catalog
+    category and model, how many rows are removed, kept for a legal reason (until when), or
+    kept restricted under a legal hold (why, until when); stored files removed and kept."""
+    subject = subject_of(person)
+    holds = standing_holds([person.id], today).get(person.id, [])
+    held = held_categories(holds)
+    found = {}
+    for holding in row_holdings():
+        for row in rows_of(holding, subject):
+            for key, _item in _items(holding, row):
+                if key in held:
+                    action = "hold"
+                    reason = "; ".join(dict.fromkeys(h.reason for h in held[key]))
+                    until = max(h.ends_on for h in held[key])
+                elif holding.erase is DELETE:
+                    action, reason, until = "delete", "", None
+                else:
+                    action, reason, until = "keep", holding.erase.reason, holding.erase.until(row)
+                line = found.setdefault((action, key, holding.name, str(reason)), PreviewLine(
+                    catalog.CATEGORIES_BY_KEY[key], holding.name, 0, action, reason, until))
+                line.rows += 1
+                if until and (line.until is None or until > line.until):
+                    line.until = until
+    order = {c.key: n for n, c in enumerate(catalog.CATEGORIES)}
+    lines = sorted(found.values(), key=lambda line: (order[line.category.key], line.model))
+    kept = set(_held_files(subject, set(held)).values())
+    files = [getattr(r, h.column) for h in declarations()
+             if isinstance(h, Files) and h.rows.erase is DELETE for r in rows_of(h.rows, subject)]
+    stores = [h.name for h in declarations() if isinstance(h, (RedisKeys, Folder))]
+    return ErasurePreview(lines, len([f for f in files if f not in kept]), len(kept), stores,
+                          holds, person.email)
+
+
+def erase_people(person_ids, reason, confirm=False, only=None, request=None):
     """Erase many people at once, set-based, in one transaction; returns their Tombstones.
 
     Every holding loses the rows of all of them in a few statements; kept holdings (the audit
@@ -383,8 +603,12 @@ def erase_people(person_ids, reason, confirm=False, only=None):
     at the same moment) are skipped, and so are those no longer matching `only` (a condition on
     Person checked under the lock: still due). Files go after commit; Redis keys too, or, when Redis is
     down, each tombstone keeps the keyed names of its person's keys until `finish_erasures`
-    removes them. With `confirm`, each person gets a confirmation, the last e-mail, whose
-    record loses the address once sent.
+    removes them. What a standing legal hold names is handed to its keeper first and stays,
+    restricted, until the hold ends (`end_holds`); ERASE_PASS_ON tells whoever received the
+    data, and whoever a feature says must be told (`Tell`: a consultant whose meeting is off)
+    gets an e-mail, sent after commit. With `confirm`, each person gets a confirmation, the
+    last e-mail, saying what was kept and why and whom we told; its record loses the address
+    once sent.
     """
     from portal.mail.actions import queue_email  # mail's models point at people's
     with db.atomic():
@@ -393,8 +617,12 @@ def erase_people(person_ids, reason, confirm=False, only=None):
             return []
         subjects = subjects_of(present)
         everyone = group(subjects.values())
-        files, counts = _delete_rows(everyone)
-        _queue_file_removal(files)
+        holds = standing_holds([p.id for p in present])
+        told = {p.id: _tell_recipients(p, subjects[p.id]) for p in present}
+        kept_files = set()
+        for person in present:
+            kept_files |= _keep_held(holds.get(person.id, ()), subjects[person.id], person.id)
+        files, counts = _erase_rows(everyone, kept_files)
         erased_at = utcnow()
         rows, everyones_keys = [], set()
         for person in present:
@@ -406,16 +634,22 @@ def erase_people(person_ids, reason, confirm=False, only=None):
         ids = [row[0] for row in Tombstone.insert_many(rows).returning(Tombstone.id).tuples()
                .execute()]
         tombstones = [Tombstone(id=i, **row) for i, row in zip(ids, rows)]
+        for restriction in restrictions():
+            restriction.erased({p.id: t for p, t in zip(present, tombstones)})
+        held = sorted({key for p in present for key in held_categories(holds.get(p.id, ()))})
         if len(present) == 1:
-            record("person.erased", person=present[0].id, tombstone=ids[0], reason=reason[:200])
+            record("person.erased", person=present[0].id, tombstone=ids[0], reason=reason[:200],
+                   **({"held": held} if held else {}))
         else:  # a batch: one event, the tombstones are each person's proof
             record("people.erased", people=len(present), tombstones=[ids[0], ids[-1]],
-                   reason=reason[:200])
+                   reason=reason[:200], **({"held": held} if held else {}))
         if confirm:
             for person, tombstone in zip(present, tombstones):
                 queue_email(person.email, _l("Your data has been erased"), "people/email/erased",
                             locale=person.locale, forget_after_send=True,
-                            tombstone=tombstone.id, erased_at=erased_at.isoformat())
+                            tombstone=tombstone.id, erased_at=erased_at.isoformat(),
+                            kept=_kept_plain(holds.get(person.id, ())), told=told[person.id],
+                            request=request)
         _append_to_log(tombstones, present)
         fragments = sorted(everyones_keys)
         db.after_commit(lambda: _after_commit_cleanup(tombstones, everyone, files, fragments))
@@ -423,8 +657,12 @@ def erase_people(person_ids, reason, confirm=False, only=None):
 
 
 @email_context("people/email/erased")
-def _erased_context(tombstone, erased_at):
-    return {"tombstone": tombstone, "erased_at": datetime.fromisoformat(erased_at)}
+def _erased_context(tombstone, erased_at, kept=(), told=(), request=None):
+    kept = [{**k, "until": date.fromisoformat(k["until"]),
+             "labels": [str(catalog.CATEGORIES_BY_KEY[c].label) for c in k["categories"]
+                        if c in catalog.CATEGORIES_BY_KEY]} for k in kept]
+    return {"tombstone": tombstone, "erased_at": datetime.fromisoformat(erased_at), "kept": kept,
+            "told": list(told), "request": request}
 
 
 class ReasonNamesPerson(ValueError):
@@ -439,18 +677,58 @@ def _naming(person, text):
             or bool(person.phone and person.phone[-8:] in digits))
 
 
-def erase_person(person, reason, confirm=True):
+def erase_person(person, reason, confirm=True, request=None):
     """Erase one person everywhere the registry knows (`erase_people` for one); returns the
     Tombstone. Erasing someone already erased raises AlreadyErased, naming the tombstone; a
-    reason that names the person raises ReasonNamesPerson and erases nothing."""
+    reason that names the person raises ReasonNamesPerson and erases nothing. `request` is
+    the privacy request asking for it (its id), named in the confirmation."""
     if _naming(person, reason):
         raise ReasonNamesPerson("the reason must not name the person: it is kept with the "
                                 "tombstone, in the erasure log and in the audit trail")
-    tombstones = erase_people([person.id], reason, confirm=confirm)
+    tombstones = erase_people([person.id], reason, confirm=confirm, request=request)
     if not tombstones:
         raise AlreadyErased(Tombstone.select().where(
             Tombstone.email_hash == _email_hash(person.email)).order_by(Tombstone.id).first())
     return tombstones[0]
+
+
+class NothingHeld(LookupError):
+    """Nothing is held under an address or number (or it is a staff login, not a subject)."""
+
+
+def erase_known_by(email, phone, reason):
+    """Erase everything held about someone we know only by an address and/or a number, not as
+    a Person: a reference a candidate named, someone who asked for a code or sent a request.
+    Returns (Tombstone, rows erased). The tombstone keeps a keyed hash of the address (of the
+    number when there is none); the erasure log keeps both, so a replay after a restore finds
+    their rows again. Raises NothingHeld when nothing is, ReasonNamesPerson as erase_person."""
+    from portal.auth.models import User  # auth's models point at people's: imported on use
+    email, phone = (email or "").strip().lower(), phone or ""
+    if not (email or phone):
+        raise ValueError("an address or a number is needed")
+    if Person.select().where((Person.email == email) if email else (Person.phone == phone)).exists():
+        raise ValueError("a Person holds this address or number: erase them with erase_person")
+    if email and User.select().where(User.email == email).exists():
+        raise NothingHeld("that address is a staff login, not someone we hold data about")
+    if _naming(Person(name="", email=email, phone=phone), reason):
+        raise ReasonNamesPerson("the reason must not name the person: it is kept with the "
+                                "tombstone, in the erasure log and in the audit trail")
+    subject = Subject(None, frozenset({email} - {""}), frozenset({phone} - {""}))
+    with db.atomic():
+        if not holds_anything(subject):
+            raise NothingHeld("nothing is held under that address or number")
+        files, counts = _erase_rows(subject)
+        fragments = _redis_fragments(subject)
+        tombstone = Tombstone.create(
+            erased_at=utcnow(), reason=reason[:200],
+            email_hash=_email_hash(email) if email else _phone_hash(phone),
+            redis_pending=json.dumps(fragments) if fragments else "")
+        rows = sum(counts.values())
+        record("subject.erased", tombstone=tombstone.id, reason=reason[:200], rows=rows,
+               files=len(files))
+        _append_to_log([tombstone], [None], phone_hash=_phone_hash(phone) if phone else None)
+        db.after_commit(lambda: _after_commit_cleanup([tombstone], subject, files, fragments))
+    return tombstone, rows
 
 
 def finish_erasures():
@@ -465,17 +743,51 @@ def finish_erasures():
     return done
 
 
-def was_erased(email):
-    """The tombstones of an address: the answer to "did you erase me?"."""
-    return list(Tombstone.select().where(Tombstone.email_hash == _email_hash(email)))
+def was_erased(email=None, phone=None):
+    """The tombstones of an address (or of a number erased without one): the answer to "did
+    you erase me?"."""
+    hashes = ([_email_hash(email)] if email else []) + ([_phone_hash(phone)] if phone else [])
+    return list(Tombstone.select().where(Tombstone.email_hash.in_(hashes))
+                .order_by(Tombstone.id)) if hashes else []
+
+
+def _whole_entry(line):
+    """A log line as an entry, or None when it is not a whole one (torn by a crash)."""
+    try:
+        entry = json.loads(line)
+        datetime.fromisoformat(entry["at"])
+    except (ValueError, TypeError, KeyError):
+        return None
+    if not (isinstance(entry, dict) and isinstance(entry.get("tombstone"), int)
+            and isinstance(entry.get("email_hash"), str) and isinstance(entry.get("reason"), str)):
+        return None
+    return entry
+
+
+def read_erasure_log_checked():
+    """(entries, torn): every whole line of the erasure log, and the numbers (from 1) of lines
+    that are not whole entries. A line torn by a crash while it was appended belongs to an
+    erasure that never committed (the line is written before the commit), so skipping it
+    loses nothing; it is reported all the same."""
+    entries, torn = [], []
+    try:
+        with open(erasure_log_path(), "rb") as f:
+            for number, raw in enumerate(f, start=1):
+                if not raw.strip():
+                    continue
+                entry = _whole_entry(raw.decode("utf-8", errors="replace"))
+                if entry is None:
+                    torn.append(number)
+                else:
+                    entries.append(entry)
+    except FileNotFoundError:
+        pass
+    return entries, torn
 
 
 def read_erasure_log():
-    try:
-        with open(erasure_log_path(), encoding="utf-8") as f:
-            return [json.loads(line) for line in f if line.strip()]
-    except FileNotFoundError:
-        return []
+    """The whole entries of the erasure log (see read_erasure_log_checked)."""
+    return read_erasure_log_checked()[0]
 
 
 def replay_erasures():
@@ -497,8 +809,17 @@ def replay_erasures():
     people = rows = 0
     for person, (at, tombstone) in _erased_again(erasures):
         with db.atomic():
-            files, counts = _delete_rows(subject_of(person), created_before=at)
+            subject = subject_of(person)
+            # A hold standing in the restored database keeps what it names, as the erasure did.
+            holds = standing_holds([person.id]).get(person.id, ())
+            kept_files = _keep_held(holds, subject, person.id)
+            files, counts = _delete_rows(subject, created_before=at)
+            files = [f for f in files if f not in kept_files]
             _queue_file_removal(files)
+            if holds:
+                found = Tombstone.get_or_none(Tombstone.id == tombstone)
+                for restriction in restrictions():
+                    restriction.erased({person.id: found} if found else {})
             record("person.erased", person=person.id, tombstone=tombstone,
                    reason=f"replay of erasure {tombstone}",
                    rows=sum(counts.values()), files=len(files))
@@ -507,8 +828,9 @@ def replay_erasures():
         rows += sum(counts.values())
     by_address = {}
     for entry in entries:
-        by_address.setdefault(entry["email_hash"], []).append(datetime.fromisoformat(entry["at"]))
-    rows += _replay_by_address(by_address)
+        for key in {entry["email_hash"], entry.get("phone_hash")} - {None}:
+            by_address.setdefault(key, []).append(datetime.fromisoformat(entry["at"]))
+    rows += _replay_by_address(by_address, numbers=any("phone_hash" in e for e in entries))
     checkpoint()
     return people, rows
 
@@ -546,20 +868,26 @@ def _erased_again(erasures):
     return found
 
 
-def _replay_by_address(erasures):
-    """Rows found only by an address (links, codes, e-mails) of an erased person, made before
-    an erasure of that address; `erasures` maps an address's keyed hash to erasure times."""
+def _replay_by_address(erasures, numbers=False):
+    """Rows found only by an address (links, codes, e-mails) of an erased person, or by the
+    address or number of someone erased without a Person (`numbers`: the log has such), made
+    before an erasure of it; `erasures` maps a keyed hash to erasure times."""
     deleted = 0
     for holding in row_holdings():
-        if not holding.email or holding.erase is not DELETE:
+        if holding.erase is not DELETE:
             continue
-        model, column = holding.model, getattr(holding.model, holding.email)
-        created = getattr(model, holding.created)
-        matched = [r.id for r in model.select(model.id, column, created)
-                   if any(getattr(r, holding.created) < at
-                          for at in erasures.get(_email_hash(getattr(r, holding.email)), ()))]
-        for start in range(0, len(matched), 500):
-            deleted += model.delete().where(model.id.in_(matched[start:start + 500])).execute()
+        keys = [(holding.email, _email_hash)] if holding.email else []
+        if numbers and holding.phone:
+            keys.append((holding.phone, _phone_hash))
+        for column, hashed in keys:
+            model = holding.model
+            created = getattr(model, holding.created)
+            matched = [r.id for r in model.select(model.id, getattr(model, column), created)
+                       if getattr(r, column)
+                       and any(getattr(r, holding.created) < at
+                               for at in erasures.get(hashed(getattr(r, column)), ()))]
+            for start in range(0, len(matched), 500):
+                deleted += model.delete().where(model.id.in_(matched[start:start + 500])).execute()
     return deleted
 
 

@@ -2,13 +2,19 @@
 staff take, deadlines, and tidying up. Views and jobs both call these.
 
 received ──code──▶ verified ──▶ in progress ──▶ done
-   │ (24 h without the code: deleted)  └──────────┴──▶ denied (with a reason)
+   │ (24 h without the code: deleted)  ├──────────┴──▶ denied (with a reason)
+                                       └──────────┴──▶ withdrawn (an erasure, by the person)
+
+A correction is done when staff have decided each value it proposes (portal/corrections); an
+erasure when staff approve it, which erases the person (and the request with them) through the
+registry, keeping what a legal hold names.
 
 Every step is audited in its own transaction and e-mailed to the person in their language.
 Staff steps carry the `version` the staff member saw: of two staff acting at once, the second
 is told that the request changed and nothing of theirs is applied.
 """
 import secrets
+import unicodedata
 from datetime import UTC, date, datetime, time, timedelta
 
 from flask import current_app
@@ -18,10 +24,10 @@ from portal.audit.actions import record
 from portal.db import db, utcnow
 from portal.mail.actions import Gone, email_context, queue_email
 from portal.people import registry
-from portal.people.models import Person
+from portal.people.models import Person, Tombstone
 from portal.queue import enqueue
 from portal.requests import deadlines
-from portal.requests.forms import KIND_LABELS
+from portal.requests.forms import DETAILS_MAX, KIND_LABELS
 from portal.requests.models import (
     BUILDING,
     CLOSED,
@@ -35,6 +41,7 @@ from portal.requests.models import (
     READY,
     RECEIVED,
     VERIFIED,
+    WITHDRAWN,
     AccessExport,
     PrivacyRequest,
 )
@@ -48,6 +55,9 @@ EXPORT_DAYS = 5                   # a released copy can be downloaded this long,
 BUILD_JOB = "jobs.requests.build_access_export"
 STALE_BUILD = timedelta(minutes=15)  # a build started this long ago without finishing: run again
 MAX_BUILDS = 8
+# What one request may hold, with the text of later requests of the same kind joined to it: a
+# script asking again and again must not grow one request (and the staff queue) without end.
+JOINED_MAX = 4 * DETAILS_MAX
 # Rows that exist only because someone asked: a request, its code, the e-mails about it. A
 # person we hold nothing else about is told that we hold nothing.
 PROCESS_CATEGORIES = frozenset({"requests", "codes", "messages"})
@@ -58,6 +68,7 @@ STATUS_LABELS = {
     IN_PROGRESS: _l("In progress"),
     DONE: _l("Done"),
     DENIED: _l("Denied"),
+    WITHDRAWN: _l("Withdrawn"),
 }
 
 
@@ -83,15 +94,33 @@ class RequestProblem(Exception):
         "not_ready": _l("The copy is not ready yet; it can be released once it is built."),
         "access_done": _l("An access request is done when its copy is released."),
         "not_access": _l("Only an access request has a copy to release."),
+        "full": _l("Your open request of this kind already holds as much text as it can. Wait "
+                   "for our answer to it, or write to us by e-mail. Nothing was added."),
+        "erasure_done": _l("An erasure request is done when the erasure is approved: see what "
+                           "it removes first."),
+        "values_pending": _l("Decide each proposed value first: review the correction."),
+        "not_erasure": _l("Only an erasure request can be approved or withdrawn."),
+        "withdrawn": _l("The person withdrew this request. Nothing was erased."),
+        "no_person": _l("We hold nobody under this address, only what others gave about it (a "
+                        "reference, for example). Answer the person, and correct or delete "
+                        "those rows where they are. Nothing was erased."),
+        "approved_already": _l("Someone else approved this erasure a moment ago: the person is "
+                               "erased (erasure number %(tombstone)s). Nothing more was done."),
+        "erased_already": _l("This person was erased already (erasure number %(tombstone)s, "
+                             "%(reason)s). Nothing more was done."),
+        "request_gone": _l("This request no longer exists: the person was erased meanwhile, and their "
+                   "requests with them. Nothing was done."),
     }
 
-    def __init__(self, code):
+    def __init__(self, code, **values):
         super().__init__(code)
         self.code = code
+        self.values = values
 
     @property
     def message(self):
-        return self.MESSAGES[self.code]
+        message = self.MESSAGES[self.code]
+        return message % self.values if self.values else message
 
 
 def _limit(name, default):
@@ -177,6 +206,7 @@ SUBJECTS = {
     "denied": _l("Your request is denied"),
     "done": _l("Your request is done"),
     "ready": _l("Your copy of your data is ready"),
+    "withdrawn": _l("You have withdrawn your request"),
 }
 
 
@@ -202,8 +232,12 @@ def _step_context(request, due_on, at_step, expires_at=None, **values):
     found.due_on = date.fromisoformat(due_on)
     for name, value in at_step.items():
         setattr(found, name, value)
+    from portal.corrections import actions as corrections
+    correction = found.kind == "correction"
     return {"request": found, "kind": KIND_LABELS[found.kind],
-            "expires_at": datetime.fromisoformat(expires_at) if expires_at else None, **values}
+            "expires_at": datetime.fromisoformat(expires_at) if expires_at else None,
+            "proposals": corrections.proposals_of(found) if correction else [],
+            "statements": corrections.statements_of(found) if correction else [], **values}
 
 
 for _step_name in SUBJECTS:
@@ -212,15 +246,22 @@ for _step_name in SUBJECTS:
 
 # --- Asking ------------------------------------------------------------------------------------
 
-def _new(kind, name, email, details, locale, now, **values):
+def _new(kind, name, email, details, locale, now, proposals=None, **values):
+    """A request as asked; a correction keeps the values it proposes (checked by their forms)."""
+    from portal.corrections import actions as corrections  # corrections build on requests
     due = deadlines.first_due_date(now)
-    return PrivacyRequest.create(token=secrets.token_urlsafe(32), kind=kind, name=name,
-                                 email=email.lower(), details=details or "", locale=locale,
-                                 received_at=now, first_due_on=due, due_on=due, **values)
+    request = PrivacyRequest.create(token=secrets.token_urlsafe(32), kind=kind, name=name,
+                                    email=email.lower(), details=details or "", locale=locale,
+                                    received_at=now, first_due_on=due, due_on=due, **values)
+    if kind == "correction" and proposals:
+        corrections.propose(request, proposals)
+    return request
 
 
-def ask_publicly(kind, name, email, details, locale, ip, replaces=None, now=None):
-    """Keep what was typed and e-mail a code to the address; returns the received request.
+def ask_publicly(kind, name, email, details, locale, ip, replaces=None, now=None,
+                 proposals=None):
+    """Keep what was typed (with a correction's proposed values) and e-mail a code to the
+    address; returns the received request.
 
     Nothing else happens before the code: no lookup, no e-mail but the code, so the answer is
     the same whether we know the address or not. Raises RequestProblem (too many waiting),
@@ -237,11 +278,16 @@ def ask_publicly(kind, name, email, details, locale, ip, replaces=None, now=None
         if waiting.where(PrivacyRequest.ip_key == ip_key).count() >= _limit(
                 "REQUESTS_WAITING_PER_IP", 10):
             raise RequestProblem("per_ip")
-        if waiting.where(PrivacyRequest.email == email.lower()).count() >= _limit(
+        # Per address from this network: counted over every network, a stranger's three
+        # requests left unproven would shut the address's owner out for a day (the codes they
+        # cause to be sent are limited per address and hour by portal/verification).
+        if waiting.where(PrivacyRequest.email == email.lower(),
+                         PrivacyRequest.ip_key == ip_key).count() >= _limit(
                 "REQUESTS_WAITING_PER_ADDRESS", 3):
             raise RequestProblem("per_address")
         challenge = verification.start(email, PURPOSE, locale, now)
-        return _new(kind, name, email, details, locale, now, challenge=challenge, ip_key=ip_key)
+        return _new(kind, name, email, details, locale, now, proposals, challenge=challenge,
+                    ip_key=ip_key)
 
 
 def waiting(token, now=None):
@@ -264,19 +310,34 @@ def new_code(request, now=None):
 
 
 def confirm(request, code, now=None):
-    """Check the code sent for a request, then verify it; raises CodeProblem or RequestProblem."""
+    """Check the code sent for a request, then verify it; raises CodeProblem or RequestProblem.
+
+    A request that cannot be joined to the open one it belongs to (it holds as much as it can)
+    is deleted with what was typed: nothing will come of it."""
     if request.challenge_id is None:
         raise verification.CodeProblem("unknown")
     verification.check(request.challenge.token, code, PURPOSE, now)
-    return verify(request, "code", now)
+    try:
+        return verify(request, "code", now)
+    except RequestProblem as problem:
+        if problem.code == "full":
+            PrivacyRequest.delete().where(PrivacyRequest.id == request.id,
+                                          PrivacyRequest.status == RECEIVED).execute()
+        raise
 
 
-def ask_as_candidate(person, kind, details, locale, now=None):
+def ask_as_candidate(person, kind, details, locale, now=None, proposals=None, statements=None):
     """A logged-in, re-authenticated candidate asks: the account is the identity check, so the
-    request is verified at once. Raises RequestProblem("daily") for a second copy in a day."""
+    request is verified at once. A correction keeps its proposed values, and its statements
+    ({evaluation id: text}) beside those evaluations at once. Raises RequestProblem("daily")
+    for a second copy in a day, registry.NotRectifiable for someone else's evaluation."""
+    from portal.corrections import actions as corrections
     now = now or utcnow()
     with db.atomic():
-        request = _new(kind, person.name, person.email, details, locale, now, person=person.id)
+        request = _new(kind, person.name, person.email, details, locale, now, proposals,
+                       person=person.id)
+        if kind == "correction" and statements:
+            corrections.add_statements(request, person, statements)
         if kind == "access":
             today = _copy_of_today(request, now)
             if today is not None and today.status in CLOSED:
@@ -297,8 +358,9 @@ def verify(request, how, now=None):
         person = (Person.get_or_none(Person.id == request.person_id) if request.person_id
                   else Person.get_or_none(Person.email == request.email))
         # Only a received request is verified, once: two right codes at once verify it once.
+        # The keyed hash of the IP only counted requests waiting for their code: it goes.
         if not PrivacyRequest.update(
-                status=VERIFIED, verified_at=now, verified_how=how,
+                status=VERIFIED, verified_at=now, verified_how=how, ip_key="",
                 person=person.id if person else None, version=PrivacyRequest.version + 1,
                 updated_at=now).where(PrivacyRequest.id == request.id,
                                       PrivacyRequest.status == RECEIVED).execute():
@@ -327,9 +389,13 @@ def verify(request, how, now=None):
 
 
 def _join(request, first, now):
+    from portal.corrections import actions as corrections
     details = "\n\n".join(d for d in (first.details, request.details) if d.strip())
+    if len(details) > JOINED_MAX:
+        raise RequestProblem("full")  # the transaction of verify() undoes the verification
     PrivacyRequest.update(details=details, updated_at=now).where(
         PrivacyRequest.id == first.id).execute()
+    corrections.move_to(request, first)
     PrivacyRequest.delete().where(PrivacyRequest.id == request.id).execute()
     record("privacy_request.joined", person=first.person_id, request=first.id, joined=request.id)
     first = PrivacyRequest.get_by_id(first.id)
@@ -422,24 +488,94 @@ def extend(request, by, version, months, reason, now=None):
 
 def deny(request, by, version, reason, now=None):
     """Deny the request, with a reason the person sees; a copy made for it is deleted."""
+    from portal.corrections import actions as corrections
     now = now or utcnow()
     if not (reason or "").strip():
         raise ValueError("a denial needs a reason")  # the form asks for it first
     with db.atomic():
-        request = _step(request, version, OPEN, by, "denied", "denied", now, status=DENIED,
+        request = _step(request, version, OPEN, by, "denied", None, now, status=DENIED,
                         closed_at=now, answer=reason.strip(), decided_by=by.id if by else None)
         _discard_exports(request)
+        corrections.refuse_pending(request, reason.strip(), by, now)  # each value: told why
+        _tell(request, "denied")
     return request
 
 
 def finish(request, by, version, message="", now=None):
     """Mark a request done, with an optional message to the person (not for access: its
     copy's release is what finishes it)."""
+    from portal.corrections import actions as corrections
     now = now or utcnow()
     if request.kind == "access":
         raise RequestProblem("access_done")
+    if request.kind == "erasure":
+        raise RequestProblem("erasure_done")
+    if corrections.pending_count(request):
+        raise RequestProblem("values_pending")
     return _step(request, version, OPEN, by, "done", "done", now, status=DONE, closed_at=now,
                  answer=(message or "").strip(), decided_by=by.id if by else None)
+
+
+# --- Erasure (Art. 17) ---------------------------------------------------------------------------
+
+def _erased_by(request_id):
+    """The tombstone of the erasure this request was approved for, or None."""
+    return Tombstone.select().where(Tombstone.reason == f"request {request_id}").order_by(
+        Tombstone.id).first()
+
+
+def approve_erasure(request, by, version, now=None):
+    """Approve an erasure request: the person is erased through the registry (what a legal
+    hold names stays, restricted), the tombstone names the request, and the person gets the
+    confirmation, the last e-mail, before their address goes. The request leaves with the
+    person; the audit trail keeps the step. Returns the Tombstone.
+
+    Raises RequestProblem: someone else acted first ("changed", or "approved_already" naming
+    the erasure), the person withdrew it, it is closed, or the person was erased already."""
+    now = now or utcnow()
+    if request.kind != "erasure":
+        raise RequestProblem("not_erasure")
+    if request.person_id is None:
+        raise RequestProblem("no_person")
+    try:
+        with db.atomic():
+            request = _step(request, version, OPEN, by, "done", None, now, status=DONE,
+                            closed_at=now, decided_by=by.id if by else None)
+            person = Person.get_or_none(Person.id == request.person_id)
+            if person is None:  # erased by another way meanwhile (the command line, retention)
+                raise registry.AlreadyErased()
+            return registry.erase_person(person, f"request {request.id}", confirm=True,
+                                         request=request.id)
+    except RequestProblem as problem:
+        tombstone = _erased_by(request.id)
+        if tombstone is not None:
+            raise RequestProblem("approved_already", tombstone=tombstone.id) from None
+        current = PrivacyRequest.get_or_none(PrivacyRequest.id == request.id)
+        if current is not None and current.status == WITHDRAWN:
+            raise RequestProblem("withdrawn") from None
+        raise problem
+    except registry.AlreadyErased as erased:
+        tombstone = erased.tombstone
+        raise RequestProblem("erased_already", tombstone=tombstone.id if tombstone else "?",
+                             reason=tombstone.reason if tombstone else "") from None
+
+
+def withdraw(request, now=None):
+    """The person takes back an erasure request that staff have not approved yet: withdrawn,
+    audited, and confirmed by e-mail. Raises RequestProblem once it is closed (approved,
+    denied) or for another kind of request."""
+    now = now or utcnow()
+    if request.kind != "erasure":
+        raise RequestProblem("not_erasure")
+    with db.atomic():
+        if not PrivacyRequest.update(status=WITHDRAWN, closed_at=now, updated_at=now,
+                                     version=PrivacyRequest.version + 1).where(
+                PrivacyRequest.id == request.id, PrivacyRequest.status.in_(OPEN)).execute():
+            raise RequestProblem("closed")
+        request = PrivacyRequest.get_by_id(request.id)
+        record("privacy_request.withdrawn", person=request.person_id, request=request.id)
+        _tell(request, "withdrawn")
+    return request
 
 
 def release(request, by=None, version=None, now=None):
@@ -614,7 +750,22 @@ def steps(request):
         done.append((_l("Done"), request.closed_at, text))
     if request.status == DENIED and request.closed_at:
         done.append((_l("Denied"), request.closed_at, request.answer))
+    if request.status == WITHDRAWN and request.closed_at:
+        done.append((_l("Withdrawn by you"), request.closed_at, ""))
     return done
+
+
+def _folded(name):
+    return " ".join(unicodedata.normalize("NFKC", name or "").casefold().split())
+
+
+def held_name(request, person):
+    """The name held for the person (the one a request is about), when the name typed differs
+    from it (case and spaces aside): for staff, the reasonable doubt that calls for asking more
+    before a copy proven by a code alone is released. None when they match or nobody is known."""
+    if person is None or _folded(person.name) == _folded(request.name):
+        return None
+    return person.name
 
 
 # --- Tidying up ------------------------------------------------------------------------------

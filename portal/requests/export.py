@@ -43,7 +43,8 @@ TECHNICAL = frozenset({
     "id", "person", "person_id", "user", "actor_id", "challenge", "consultant", "moved_to",
     "hash", "prev_hash", "ip_key", "address_key", "calendar_uid", "storage_id", "sequence",
     "attempts", "tries", "forget_after_send", "body_html", "attachments", "slot", "recorded_by",
-    "request", "version", "decided_by", "details_json", "seq", "last_step"})
+    "request", "version", "decided_by", "details_json", "seq", "last_step",
+    "evaluation", "placed_by", "ended_by", "tombstone", "email_hash", "hold", "row_id"})
 
 LABELS = {
     "name": _l("Name"), "street": _l("Street address"), "postal_code": _l("Postal code"),
@@ -82,7 +83,16 @@ LABELS = {
     "extension_reason": _l("Why it was extended"), "closed_at": _l("Closed"),
     "answer": _l("Our answer"), "nothing_held": _l("Nothing held"), "built_at": _l("Made"),
     "released_at": _l("Ready"), "downloaded_at": _l("Downloaded"), "documents": _l("Documents"),
+    # A correction's values, a statement, a legal hold and what it kept.
+    "target": _l("Field"), "value": _l("Value proposed"), "decision": _l("Decision"),
+    "reason": _l("Why"), "decided_at": _l("Decided"), "told": _l("Passed on to"),
+    "covers": _l("What it keeps"), "ends_on": _l("Last day"), "placed_at": _l("Placed"),
+    "changed_at": _l("Changed"), "ended_at": _l("Ended"), "category": _l("Category"),
+    "model": _l("Where"), "fields": _l("What was kept"), "kept_at": _l("Kept since"),
 }
+
+DECISIONS = {"pending": _l("Waiting for our answer"), "accepted": _l("Corrected"),
+             "refused": _l("Not corrected")}
 
 SOURCES = {
     "person": _l("You gave it to us."),
@@ -166,7 +176,10 @@ def staff_events(person):
     """What staff did with the person's record, as the audit trail holds it."""
     if person is None:
         return []
+    # Since the person was created: an erased person's events keep their id, which SQLite
+    # gives to the next person created.
     return list(AuditEvent.select().where(AuditEvent.person_id == person.id,
+                                          AuditEvent.at >= person.created_at,
                                           AuditEvent.actor_role.in_(STAFF_ROLES))
                 .order_by(AuditEvent.at, AuditEvent.id))
 
@@ -214,6 +227,23 @@ def validate(document):
     jsonschema.Draft202012Validator(export_schema()).validate(document)
 
 
+class ExportInvalid(Exception):
+    """data.json does not match its schema. The message says where, never what: the error of a
+    failed job stays a week in Redis and goes to the worker's log, and jsonschema's own message
+    quotes the values (a whole row of the person's data for a row of the wrong form)."""
+
+
+def _validated(document):
+    import jsonschema
+    try:
+        validate(document)
+    except jsonschema.ValidationError as error:
+        where = "/".join(str(part) for part in error.absolute_path)
+        raise ExportInvalid(f"data.json does not match the schema at /{where} "
+                            f"({error.validator})") from None
+    return document
+
+
 # --- The readable summary ----------------------------------------------------------------------
 
 def _models():
@@ -235,6 +265,14 @@ def _value(model, column, value):
         return str(_l("Yes") if value else _l("No"))
     if column in ("country", "typed_country"):
         return country_name(value)
+    if column == "decision" and value in DECISIONS:
+        return str(DECISIONS[value])
+    if column in ("told", "covers") and isinstance(value, str) and value.startswith("["):
+        keys = json.loads(value)
+        if column == "covers":
+            return ", ".join(str(catalog.CATEGORIES_BY_KEY[k].label) for k in keys
+                             if k in catalog.CATEGORIES_BY_KEY)
+        return ", ".join(keys) or str(_l("Nobody"))
     return str(value)
 
 
@@ -285,8 +323,7 @@ def summary(c):
 
 def write_zip(c):
     """Write the zip to the encrypted store, streaming; returns (storage_id, size)."""
-    document = data(c)
-    validate(document)
+    document = _validated(data(c))
     with storage.open_write() as out:
         # compresslevel 1: documents are compressed already, and time matters more here
         with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=1) as zf:
@@ -327,12 +364,14 @@ def build(export_id, now=None):
                                                  AccessExport.status == BUILDING).execute()
         raise
     with db.atomic():
-        request = PrivacyRequest.get_by_id(request.id)
-        built = request.status in OPEN and AccessExport.update(
+        request = PrivacyRequest.get_or_none(PrivacyRequest.id == request.id)
+        built = request is not None and request.status in OPEN and AccessExport.update(
             status=READY, storage_id=storage_id, size=size, documents=len(c.files),
             built_at=utcnow()).where(AccessExport.id == export.id,
                                      AccessExport.status == BUILDING).execute()
-        if not built:  # denied meanwhile, or another run finished first
+        # Denied meanwhile, another run finished first, or the person was erased meanwhile
+        # (their request and this row with them): the zip goes now, not at the nightly clean-up.
+        if not built:
             db.after_commit(lambda: storage.delete(storage_id))
             return False
         record("privacy_request.export_built", person=request.person_id, request=request.id,

@@ -25,10 +25,14 @@ cron = ((relay_exports, {"interval": 60}),
 # after release (expire_exports) and leaves with the row at an erasure.
 exports = Rows(models.AccessExport, category="requests", person="person", email="email",
                whole_row=True, source="portal")
+# A request nobody proved is what a stranger may have typed with someone's address: not part of
+# that person's copy or account page (it would put a stranger's name and words there, as if
+# they were the person's own); it still goes with them at an erasure, and after 24 hours.
 personal_data = (
     Rows(models.PrivacyRequest, category="requests", person="person", email="email",
          whole_row=True, withheld=("token",), created="received_at",
-         expires=Expiry(catalog.AFTER_REQUEST_CLOSED)),
+         expires=Expiry(catalog.AFTER_REQUEST_CLOSED),
+         exported=lambda: models.PrivacyRequest.status != models.RECEIVED),
     exports,
     Files(exports),
 )

@@ -2,7 +2,15 @@
 from flask_babel import lazy_gettext as _l
 from wtforms import EmailField, HiddenField, IntegerField, RadioField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import AnyOf, DataRequired, InputRequired, Length, Optional, ValidationError
+from wtforms.validators import (
+    AnyOf,
+    DataRequired,
+    InputRequired,
+    Length,
+    NumberRange,
+    Optional,
+    ValidationError,
+)
 
 from portal.requests.models import KINDS
 from portal.web.forms import Form, has_letter, nfc, one_line_name, plain_text, strip, valid_email
@@ -17,9 +25,13 @@ DETAILS_MAX = 5000
 
 
 def _details_needed(form, field):
-    """A correction says what is wrong and what it should say; a question says what it asks."""
-    if form.kind.data == "correction" and not (field.data or "").strip():
-        raise ValidationError(_l("Write what is wrong and what it should say instead."))
+    """A correction says what is wrong and what it should say (in words, or as new values and
+    statements); a question says what it asks."""
+    corrections = getattr(form, "corrections", None)
+    proposed = corrections is not None and corrections.filled
+    if form.kind.data == "correction" and not (field.data or "").strip() and not proposed:
+        raise ValidationError(_l("Write what is wrong and what it should say instead, or give "
+                                 "the new values below."))
     if form.kind.data == "question" and not (field.data or "").strip():
         raise ValidationError(_l("Write your question."))
 
@@ -35,9 +47,17 @@ class AskForm(Form):
                 "Write at most %(max)d characters.", max=DETAILS_MAX))],
         render_kw={"rows": 5, "maxlength": DETAILS_MAX})
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, corrections=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.kind.choices = [SelectChoice(k, label) for k, label in KIND_LABELS.items()]
+        self.corrections = corrections  # the new values and statements of a correction
+
+    def validate(self, extra_validators=None):
+        """The form, and for a correction its new values and statements too."""
+        ok = super().validate(extra_validators)
+        if self.kind.data == "correction" and self.corrections is not None:
+            ok = self.corrections.validate() and ok
+        return ok
 
 
 class PublicAskForm(AskForm):
@@ -69,8 +89,9 @@ class AddressForm(Form):
 # --- Staff --------------------------------------------------------------------------------------
 
 class StepForm(Form):
-    """A staff step: the request's step counter as the staff member saw it."""
-    version = IntegerField(validators=[InputRequired()])
+    """A staff step: the request's step counter as the staff member saw it (a counter outside
+    the column's range is no counter the page showed: the request changed)."""
+    version = IntegerField(validators=[InputRequired(), NumberRange(min=0, max=2 ** 31 - 1)])
 
 
 def _reason(message):

@@ -16,9 +16,10 @@ from portal.verification.models import Challenge
 
 KINDS = ("access", "correction", "erasure", "question")
 RECEIVED, VERIFIED, IN_PROGRESS, DONE, DENIED = "received", "verified", "in_progress", "done", "denied"
-STATUSES = (RECEIVED, VERIFIED, IN_PROGRESS, DONE, DENIED)
+WITHDRAWN = "withdrawn"  # an erasure the person took back before staff approved it
+STATUSES = (RECEIVED, VERIFIED, IN_PROGRESS, DONE, DENIED, WITHDRAWN)
 OPEN = (VERIFIED, IN_PROGRESS)
-CLOSED = (DONE, DENIED)
+CLOSED = (DONE, DENIED, WITHDRAWN)
 
 
 class PrivacyRequest(BaseModel):
@@ -85,3 +86,9 @@ class AccessExport(BaseModel):
     released_at = DateTimeField(null=True)
     expires_at = DateTimeField(null=True, index=True)
     downloaded_at = DateTimeField(null=True)
+
+    @property
+    def is_expired(self):
+        """Deleted, or its days are over (the hourly job deletes the file a little later)."""
+        return self.status == EXPIRED or (self.expires_at is not None
+                                          and self.expires_at <= utcnow())

@@ -4,6 +4,7 @@ from datetime import date
 
 from flask_babel import lazy_gettext as _l
 
+from portal.people.models import Person
 from portal.requests import actions
 from portal.requests.models import IN_PROGRESS, OPEN, VERIFIED, AccessExport, PrivacyRequest
 from portal.staff.sections import Item, Moved, Section
@@ -25,12 +26,17 @@ def _item(kind, request):
 
 
 def with_copies(requests):
-    """The requests, each with `copy` set to the copy made for it (or None), in one query."""
+    """The requests, each with `copy` set to the copy made for it (or None) and `held_name` to
+    the name held for its address when it differs from the name typed: two queries, not two a row."""
     ids = [r.id for r in requests if r.kind == "access"]
     copies = {e.request_id: e for e in AccessExport.select().where(
         AccessExport.request.in_(ids))} if ids else {}
+    person_ids = {r.person_id for r in requests if r.person_id is not None}
+    people = {p.id: p for p in Person.select(Person.id, Person.name).where(
+        Person.id.in_(person_ids))} if person_ids else {}
     for r in requests:
         r.copy = copies.get(r.id)
+        r.held_name = actions.held_name(r, people.get(r.person_id))
     return requests
 
 

@@ -5,6 +5,7 @@ import time
 from flask import (
     Blueprint,
     Response,
+    abort,
     current_app,
     flash,
     redirect,
@@ -20,9 +21,13 @@ from playhouse.flask_utils import get_object_or_404
 from portal import storage
 from portal.auth import actions as auth_actions
 from portal.auth.guard import public, roles, staff_only
+from portal.corrections import actions as corrections
+from portal.corrections.forms import CorrectionInput
 from portal.extensions import limiter
 from portal.mail.limits import TooManyMails
+from portal.people import registry
 from portal.people.actions import current_person, own_or_404
+from portal.people.models import Person
 from portal.requests import actions, deadlines, staff_queue
 from portal.requests.forms import (
     KIND_LABELS,
@@ -62,7 +67,31 @@ def _locale():
 def request_helpers():
     return {"request_kind_labels": KIND_LABELS, "request_status_labels": actions.STATUS_LABELS,
             "request_steps": actions.steps, "request_days_left": deadlines.days_left,
-            "request_urgency": deadlines.urgency}
+            "request_urgency": deadlines.urgency,
+            "request_proposals": corrections.proposals_of,
+            "request_statements": corrections.statements_of}
+
+
+def _public_corrections(formdata=None):
+    """The correction part of the public form: every field, as nobody is known yet."""
+    return CorrectionInput(corrections.offered(account=False), formdata)
+
+
+def _account_corrections(person, formdata=None):
+    """The correction part of the account's form: what the person cannot change themself and
+    that we hold, and a statement beside each evaluation staff wrote."""
+    from portal.candidates.models import Evaluation
+    found = [f for f in corrections.offered(account=True)
+             if corrections.current_row(f, person) is not None]
+    evaluations = list(Evaluation.select().where(Evaluation.person == person.id)
+                       .order_by(Evaluation.held_on.desc(nulls="LAST"), Evaluation.id.desc()))
+    return CorrectionInput(found, formdata, person=person, evaluations=evaluations,
+                           self_service=[f for f in corrections.fields() if f.self_service])
+
+
+def _proposed(form):
+    """The checked values of a correction, {key: Checked}; nothing for other kinds."""
+    return form.corrections.values if form.kind.data == "correction" else None
 
 
 def _proven_email():
@@ -91,8 +120,9 @@ def new():
     """Ask about one's data without an account: name, e-mail, what, proven by a code."""
     if request.method == "GET":
         kind = request.args.get("kind")
-        return _new_page(PublicAskForm(formdata=None, kind=kind if kind in KIND_LABELS else None))
-    form = PublicAskForm()
+        return _new_page(PublicAskForm(formdata=None, kind=kind if kind in KIND_LABELS else None,
+                                       corrections=_public_corrections()))
+    form = PublicAskForm(corrections=_public_corrections(request.form))
     if form.is_robot:
         form.website.errors = [_("Leave this field empty.")]
         return _new_page(form, status=422)
@@ -101,7 +131,7 @@ def new():
     try:
         asked = actions.ask_publicly(form.kind.data, form.name.data, form.email.data,
                                      form.details.data, _locale(), request.remote_addr,
-                                     replaces=session.get(WAITING))
+                                     replaces=session.get(WAITING), proposals=_proposed(form))
     except (actions.RequestProblem, verification.TooManyCodes, TooManyMails) as problem:
         return _new_page(form, status=429, problem=problem.message)
     session.pop(PROVING, None)
@@ -115,7 +145,7 @@ def _code_page(email, form, status=200, problem=None, sent_again=False, asking=F
 
 
 def _gone():
-    return _new_page(PublicAskForm(formdata=None), status=410,
+    return _new_page(PublicAskForm(formdata=None, corrections=_public_corrections()), status=410,
                      problem=actions.RequestProblem("gone").message)
 
 
@@ -148,8 +178,12 @@ def code():
     except verification.CodeProblem as problem:
         form.code.data = ""
         return _code_page(email, form, status=422, problem=problem, asking=asked is not None)
-    except actions.RequestProblem:  # the same code sent twice at once: the first one counted
-        return _gone()
+    except actions.RequestProblem as problem:
+        session.pop(WAITING, None)
+        if problem.code == "full":  # the open request it joins holds as much as it can
+            return _new_page(PublicAskForm(formdata=None, corrections=_public_corrections()),
+                             status=429, problem=problem.message)
+        return _gone()  # the same code sent twice at once: the first one counted
     session.pop(WAITING, None)
     session.pop(PROVING, None)
     _prove(result.email)
@@ -214,12 +248,36 @@ def mine():
     found = list(actions.requests_of(email=proven)) if proven else []
     return render("requests/mine.html", form=form, proven=proven, found=found,
                   exports={r.id: actions.export_of(r) for r in found},
-                  download_url=_download_url)
+                  download_url=_download_url, empty=EmptyForm())
+
+
+@bp.route("/privacy/requests/<int:request_id>/withdraw", methods=["POST"])
+@public
+@limiter.limit(_limit)
+def withdraw_proven(request_id):
+    """Withdraw an erasure request asked from the address this browser proved."""
+    proven = _proven_email()
+    asked = actions.requests_of(email=proven).where(PrivacyRequest.id == request_id).first() \
+        if proven else None
+    if asked is None or not EmptyForm().validate_on_submit():
+        return redirect(url_for("requests.mine"), 303)
+    _withdraw(asked)
+    return redirect(url_for("requests.mine"), 303)
+
+
+def _withdraw(asked):
+    try:
+        actions.withdraw(asked)
+    except actions.RequestProblem as problem:
+        flash(problem.message, "error")
+    else:
+        flash(_("Your erasure request is withdrawn. We keep your data as before."), "success")
 
 
 def _download_url(export):
     """The download link of a released copy still to be had, else None."""
-    if export is None or export.status != READY or export.released_at is None:
+    if export is None or export.status != READY or export.released_at is None \
+            or export.is_expired:
         return None
     return url_for("requests.download", token=actions.download_token(export))
 
@@ -282,29 +340,40 @@ def _account_page(person, form, status=200, problem=None):
     fresh = auth_actions.is_fresh(current_user)
     return render("requests/account.html", status=status, person=person, form=form, fresh=fresh,
                   problem=problem, found=list(actions.requests_of(person=person)),
-                  empty=EmptyForm())
+                  empty=EmptyForm(),
+                  self_service=[f for f in corrections.fields() if f.self_service])
+
+
+def _account_key():
+    return f"account-{current_user.get_id()}"
 
 
 @bp.route("/account/requests", methods=["GET", "POST"])
 @roles("candidate")
+@limiter.limit(_limit, methods=["POST"], key_func=_account_key)
 def account():
     """List one's requests, and ask a new one after confirming it is you."""
     person = current_person()
     if request.method == "GET":
         kind = request.args.get("kind")
         return _account_page(person, AskForm(formdata=None,
-                                             kind=kind if kind in KIND_LABELS else None))
-    form = AskForm()
+                                             kind=kind if kind in KIND_LABELS else None,
+                                             corrections=_account_corrections(person)))
+    form = AskForm(corrections=_account_corrections(person, request.form))
     if not auth_actions.is_fresh(current_user):
         return _account_page(person, form, status=403, problem=_(
             "Confirm it is you first, with your password or a code to your e-mail address. "
             "Nothing was sent."))
     if not form.validate():
         return _account_page(person, form, status=422)
+    statements = form.corrections.statement_texts if form.kind.data == "correction" else None
     try:
-        asked = actions.ask_as_candidate(person, form.kind.data, form.details.data, _locale())
+        asked = actions.ask_as_candidate(person, form.kind.data, form.details.data, _locale(),
+                                         proposals=_proposed(form), statements=statements)
     except actions.RequestProblem as problem:
         return _account_page(person, form, status=429, problem=problem.message)
+    except registry.NotRectifiable as refused:
+        return _account_page(person, form, status=422, problem=str(refused.message))
     if asked.joined:
         flash(_("You already had a request like this with us: we added this one to it."), "info")
     else:
@@ -363,7 +432,8 @@ def _own_request(request_id):
 def _detail_context(asked):
     export = actions.export_of(asked)
     polling = export is not None and export.status in (QUEUED, BUILDING) and asked.is_open
-    return dict(req=asked, export=export, polling=polling, download=_download_url(export))
+    return dict(req=asked, export=export, polling=polling, download=_download_url(export),
+                empty=EmptyForm())
 
 
 @bp.route("/account/requests/<int:request_id>")
@@ -371,6 +441,16 @@ def _detail_context(asked):
 def detail(request_id):
     """Show one of one's requests: where it stands, its due date, and its copy."""
     return render("requests/detail.html", **_detail_context(_own_request(request_id)))
+
+
+@bp.route("/account/requests/<int:request_id>/withdraw", methods=["POST"])
+@roles("candidate")
+def withdraw(request_id):
+    """Withdraw one's erasure request, until staff approve it."""
+    asked = _own_request(request_id)
+    if EmptyForm().validate_on_submit():
+        _withdraw(asked)
+    return redirect(url_for("requests.detail", request_id=asked.id), 303)
 
 
 @bp.route("/account/requests/<int:request_id>/progress")
@@ -454,3 +534,66 @@ def release(request_id):
         r, current_user, f.version.data),
         _("Released: the person has a download link for five days."))
 
+
+
+# --- Erasure: what it removes and keeps, and approving it --------------------------------------
+
+def _erasure_page(asked, status=200, problem=None, done=None):
+    """The erasure preview with its approve button, or what was done; the section alone for
+    htmx (2xx, so that it is swapped in)."""
+    person = Person.get_or_none(Person.id == asked.person_id) if asked.person_id else None
+    preview = registry.erasure_preview(person) if person is not None and not done else None
+    status = 200 if wants_fragment() else status
+    return render("requests/erasure.html", fragment="erasure", status=status, r=asked,
+                  person=person, preview=preview, problem=problem, done=done,
+                  no_person=actions.RequestProblem("no_person").message)
+
+
+@bp.route("/staff/requests/<int:request_id>/erasure")
+@staff_only
+def erasure(request_id):
+    """Show exactly what approving an erasure request removes, what stays and why."""
+    asked = PrivacyRequest.get_or_none(PrivacyRequest.id == request_id)
+    if asked is None:
+        return _erasure_gone(request_id)
+    if asked.kind != "erasure":
+        abort(404)
+    return _erasure_page(asked)
+
+
+def _erasure_gone(request_id):
+    """A request that no longer exists: say whether this request's erasure took it."""
+    tombstone = actions._erased_by(request_id)
+    problem = (actions.RequestProblem("approved_already", tombstone=tombstone.id) if tombstone
+               else actions.RequestProblem("request_gone"))
+    gone = PrivacyRequest(id=request_id, kind="erasure", status="done")
+    return _erasure_page(gone, status=410 if tombstone is None else 409,
+                         problem=problem.message)
+
+
+@bp.route("/staff/requests/<int:request_id>/erase", methods=["POST"])
+@staff_only
+def erase(request_id):
+    """Approve an erasure request: the person is erased now, and told."""
+    asked = PrivacyRequest.get_or_none(PrivacyRequest.id == request_id)
+    if asked is None:
+        return _erasure_gone(request_id)
+    if asked.kind != "erasure":
+        abort(404)
+    form = StepForm()
+    if not form.validate():
+        return _erasure_page(asked, status=409, problem=actions.RequestProblem("changed").message)
+    before = registry.erasure_preview(Person.get_by_id(asked.person_id)) \
+        if asked.person_id and Person.get_or_none(Person.id == asked.person_id) else None
+    try:
+        tombstone = actions.approve_erasure(asked, current_user, form.version.data)
+    except actions.RequestProblem as problem:
+        current = PrivacyRequest.get_or_none(PrivacyRequest.id == request_id)
+        return _erasure_page(current or asked, status=409, problem=problem.message)
+    done = {"tombstone": tombstone.id, "held": before.of("hold") if before else [],
+            "holds": before.holds if before else []}
+    if not wants_fragment():
+        flash(_("Erased (erasure number %(id)s). The person gets a confirmation, and then we no "
+                "longer hold their address.", id=tombstone.id), "success")
+        return redirect(url_for("staff.queue"), 303)
+    return _erasure_page(asked, done=done)

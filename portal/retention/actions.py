@@ -10,12 +10,16 @@ declared beside the models (`Expiry` on a registry holding). Nothing here names 
   transaction per batch (`registry.erase_people`), so a worker killed at any point leaves each
   person whole or fully erased, and the next run goes on;
 - `RETENTION_NOTICE_DAYS` before that, the person gets one notice per deadline with a signed
-  "keep my data" link (contact: the date moves).
+  "keep my data" link (contact: the date moves);
+- legal holds (declared to the registry, portal/holds) are honoured by that same erasure: what
+  a standing hold covers is kept, restricted, and each night holds whose last day has passed end
+  and what they kept is erased (`registry.end_holds`), before anyone due is erased.
 
 A run computes everything due as of its `today`, so a missed night is caught up by the next.
 """
 import json
 import time
+from dataclasses import replace
 from datetime import date, datetime, timedelta
 
 from flask import current_app
@@ -41,10 +45,12 @@ def today_in_oslo(now=None):
 # -- What the rules apply to --------------------------------------------------------------------
 
 def expiring(pace=None, subject=None):
-    """The holdings with an expiry, optionally only of one pace or only subject (Person) ones."""
-    return [h for h in registry.row_holdings() if h.expires is not None
-            and (pace is None or h.expires.rule.pace == pace)
-            and (subject is None or h.expires.subject == subject)]
+    """The holdings with an expiry, optionally only of one pace or only subject (Person) ones;
+    a holding with several rules (e-mails: after sending, or never sent) once per rule, each
+    with that one as its `expires`."""
+    return [replace(h, expires=e) for h in registry.row_holdings() for e in h.expiries
+            if (pace is None or e.rule.pace == pace)
+            and (subject is None or e.subject == subject)]
 
 
 def rule_problems():
@@ -66,6 +72,8 @@ def _due_rows(holding, now):
     condition = getattr(model, expiry.clock) <= _row_cutoff(expiry.rule, now)
     if expiry.also is not None:
         condition |= expiry.also()
+    if expiry.only is not None:
+        condition &= expiry.only()
     return model.select(model.id).where(condition)
 
 
@@ -96,15 +104,16 @@ def count_due_people(today):
                for h in expiring(subject=True))
 
 
-def _noticed(today):
-    """People to tell now: due within RETENTION_NOTICE_DAYS but not yet, with their deadline."""
+def _noticed(today, columns=()):
+    """People to tell now: due within RETENTION_NOTICE_DAYS but not yet (one query; `columns`
+    to read only some)."""
     days = current_app.config["RETENTION_NOTICE_DAYS"]
     rule = catalog.AFTER_LAST_CONTACT
     later = oslo_midnight(catalog.first_start_kept(rule, today + timedelta(days=days)))
     now_due = oslo_midnight(catalog.first_start_kept(rule, today))
-    return (Person.select().where((Person.last_contact_at >= now_due)
-                                  & (Person.last_contact_at < later)).order_by(Person.id)
-            .iterator())
+    return list(Person.select(*columns).where((Person.last_contact_at >= now_due)
+                                              & (Person.last_contact_at < later))
+                .order_by(Person.id))
 
 
 # -- Doing it -----------------------------------------------------------------------------------
@@ -160,8 +169,9 @@ def send_notices(today):
     """Tell each person due within the notice period, once per deadline; returns how many."""
     sent = 0
     days = current_app.config["RETENTION_NOTICE_DAYS"]
-    for person in _noticed(today):
-        deadline = registry.deletion_date(person)
+    # The list is read whole first: a cursor left open across the writes below held an old
+    # snapshot on SQLite, and the first write after another run's commit failed at once.
+    for person, deadline in _not_yet_told(today):
         try:
             with db.atomic():
                 RetentionNotice.create(person=person.id, deadline=deadline)
@@ -192,6 +202,10 @@ def sweep(today=None, pace="daily", now=None):
     except Exception as exc:  # noqa: BLE001 - reported in the run
         errors.append(f"short-lived rows: {type(exc).__name__}")
     if pace == "daily":
+        try:  # first: a hold that ended keeps nothing from tonight's erasures
+            counts.update(registry.end_holds(today))
+        except Exception as exc:  # noqa: BLE001 - reported in the run
+            errors.append(f"legal holds: {type(exc).__name__}")
         counts["erased:Person"] = erase_due_people(today, errors)
         for step, work in (("notices", lambda: send_notices(today)),
                            ("finished erasures", registry.finish_erasures),
@@ -217,17 +231,29 @@ def preview(on):
     counts = {f"{h.expires.rule.key}:{h.name}": _due_rows(h, end_of_day).count()
               for h in expiring(subject=False)}
     counts["erased:Person"] = count_due_people(on)
-    counts["notices"] = sum(1 for p in _noticed(on) if not RetentionNotice.select().where(
-        (RetentionNotice.person == p.id)
-        & (RetentionNotice.deadline == registry.deletion_date(p))).exists())
+    counts["notices"] = len(_not_yet_told(on, columns=(Person.id, Person.last_contact_at)))
     return counts
+
+
+def _not_yet_told(today, columns=()):
+    """[(Person, deadline)] of the people a run on `today` would tell: due within the notice
+    period and not told for that deadline. Two queries, however many people."""
+    due = [(p, registry.deletion_date(p)) for p in _noticed(today, columns)]
+    if not due:
+        return []
+    told = set(RetentionNotice.select(RetentionNotice.person, RetentionNotice.deadline)
+               .where(any_of(RetentionNotice.person, [p.id for p, _ in due])).tuples())
+    return [(p, d) for p, d in due if (p.id, d) not in told]
 
 
 def labels():
     """Readable names of the keys of a run's counts."""
     names = {"erased:Person": _l("People erased"), "notices": _l("Notices sent"),
              "finished erasures": _l("Erasures finished"),
-             "files without rows": _l("Files without rows removed")}
+             "files without rows": _l("Files without rows removed"),
+             "holds ended": _l("Legal holds ended"),
+             "holds released": _l("Legal holds on erased people released"),
+             "held items erased": _l("Items kept under legal holds erased")}
     for holding in expiring(subject=False):
         names[f"{holding.expires.rule.key}:{holding.name}"] = _l(
             "%(rule)s (%(what)s)", rule=holding.expires.rule.label, what=holding.name)

@@ -7,9 +7,9 @@ from peewee import IntegrityError
 
 from portal.audit.actions import record
 from portal.auth.models import User
-from portal.candidates.models import Evaluation, NotedAvailability
+from portal.candidates.models import Evaluation, NotedAvailability, Statement
 from portal.db import db
-from portal.people.registry import rectify
+from portal.people import registry
 
 
 class EntryProblem(Exception):
@@ -37,6 +37,14 @@ def evaluations_of(person):
     ids = {r.recorded_by for r in rows if r.recorded_by}
     authors = dict(User.select(User.id, User.email).where(User.id.in_(ids)).tuples()) if ids else {}
     return rows, authors
+
+
+def statements_of(person):
+    """{evaluation id: [Statement]}: what the person wrote beside each evaluation, oldest first."""
+    found = {}
+    for statement in Statement.select().where(Statement.person == person.id).order_by(Statement.id):
+        found.setdefault(statement.evaluation_id, []).append(statement)
+    return found
 
 
 def noted_of(person):
@@ -77,7 +85,7 @@ def change_evaluation(person, evaluation_id, values, seen):
     _open(person)
     with db.atomic():
         row = _claim(Evaluation, evaluation_id, person, seen)
-        changed = rectify(person, values, by="staff", row=row)
+        changed = registry.rectify(person, values, by="staff", row=row)
     return row, changed
 
 
@@ -98,8 +106,5 @@ def note_availability(person, values, seen, author):
             record("availability.noted", person=person.id, actor=author, row=row.id)
             return row, {}
         row = _claim(NotedAvailability, row.id, person, seen)
-        changed = rectify(person, values, by="staff", row=row)
-        if changed:
-            NotedAvailability.update(noted_by=author.id).where(
-                NotedAvailability.id == row.id).execute()
+        changed = registry.rectify(person, values, by="staff", row=row, stamp={"noted_by": author.id})
     return row, changed

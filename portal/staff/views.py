@@ -7,6 +7,7 @@ from playhouse.flask_utils import get_object_or_404
 
 from portal.auth.guard import staff_only
 from portal.people.models import Person
+from portal.people.registry import NotRectifiable
 from portal.staff import entries, queue, search
 from portal.staff import record as records
 from portal.staff.forms import AssignForm, EvaluationForm, NotedAvailabilityForm, QueueFilterForm
@@ -151,6 +152,7 @@ def _entries_context(person, why, **overrides):
     noted = entries.noted_of(person)
     context = {
         "person": person, "why": why, "evaluations": evaluations, "authors": authors,
+        "statements": entries.statements_of(person),
         "kinds": records.EVALUATION_KINDS, "noted": noted,
         "new_evaluation": _evaluation_form(None, why),
         "edit_evaluation": {e.id: _evaluation_form(e, why) for e in evaluations},
@@ -191,6 +193,11 @@ def _section(template, person, why, status, **overrides):
     return render("staff/entry.html", status=status, section=template, **context)
 
 
+def _refused_status(refused):
+    """409 when someone else's change came first, 422 when the change may not be made."""
+    return 409 if isinstance(refused, entries.EntryProblem) else 422
+
+
 def _saved(person, why, anchor):
     flash(_("Saved."), "success")
     return redirect(url_for("staff.record", person_id=person.id, why=why, _anchor=anchor))
@@ -229,8 +236,8 @@ def change_evaluation(person_id, evaluation_id):
     if form.validate():
         try:
             entries.change_evaluation(person, row.id, form.values(), form.seen_version)
-        except entries.EntryProblem as refused:
-            return _section("staff/_evaluations.html", person, why, 409,
+        except (entries.EntryProblem, NotRectifiable) as refused:
+            return _section("staff/_evaluations.html", person, why, _refused_status(refused),
                             message=refused.message, message_for=row.id, open_form=row.id)
         if not wants_fragment():
             return _saved(person, why, f"evaluation-{row.id}")
@@ -250,9 +257,9 @@ def note_availability(person_id):
     if form.validate():
         try:
             entries.note_availability(person, form.values(), form.seen_version, current_user)
-        except entries.EntryProblem as refused:
-            return _section("staff/_noted.html", person, why, 409, message=refused.message,
-                            message_for="noted", open_form="noted")
+        except (entries.EntryProblem, NotRectifiable) as refused:
+            return _section("staff/_noted.html", person, why, _refused_status(refused),
+                            message=refused.message, message_for="noted", open_form="noted")
         if not wants_fragment():
             return _saved(person, why, "noted")
         return _section("staff/_noted.html", person, why, 200, message=_("Saved."),

@@ -152,15 +152,18 @@ def start(email, purpose, locale="nb", now=None, mails=1):
         challenge = _new_challenge(
             token=token, email=email, purpose=purpose, code_hash=_code_hash(token, email, purpose, code),
             created_at=now, expires_at=now + timedelta(minutes=CODE_MINUTES))
-        queue_email(email, _l("Your code from ressursbasen.no: %(code)s", code=code), CODE_EMAIL,
+        # The code goes in the subject when the e-mail is sent, not in the subject kept with
+        # the outbox row: a code is kept only as its keyed hash once the e-mail is gone.
+        queue_email(email, _l("Your code from ressursbasen.no"), CODE_EMAIL,
                     locale, code=code, purpose=purpose, minutes=CODE_MINUTES)
     return challenge
 
 
 @email_context(CODE_EMAIL)
 def code_email_context(code, purpose, minutes):
-    """The code e-mail's words: the code, and what it is for."""
-    return dict(code=code, what=PURPOSES[purpose], minutes=minutes)
+    """The code e-mail's words: the code (in the subject too), and what it is for."""
+    return dict(code=code, what=PURPOSES[purpose], minutes=minutes,
+                subject=_l("Your code from ressursbasen.no: %(code)s", code=code))
 
 
 def check(token, code, purpose, now=None, spend=True, challenge=None):

@@ -4,7 +4,9 @@
 typed differently, two of the candidate's own) and past ones (marked, to be marked, cancelled),
 a candidate with a row in every profile section, requests assigned in the queue and people due
 for deletion within 30 days, documents of every kind, a consent history, staff
-entries and an opening of their record, a staff member (who sets up their second factor in the
+entries (with the candidate's statement beside an evaluation) and an opening of their record, a
+legal hold on the candidate ending within 30 days, privacy requests of every kind (a correction
+with proposed values, an erasure), a staff member (who sets up their second factor in the
 walk), an administrator (with one already, and its recovery codes), audit events, and a link of
 every kind (cancel, move, invitation, password reset, registration, e-mail change).
 `page_paths(app, world)` turns every GET route of
@@ -29,11 +31,13 @@ from portal.candidates.models import (
     Profile,
     Qualification,
     Reference,
+    Statement,
     WorkExperience,
 )
 from portal.consent import actions as consent_actions
 from portal.db import utcnow
 from portal.documents import actions as document_actions
+from portal.holds import actions as hold_actions
 from portal.people import registry
 from portal.retention import actions as retention_actions
 from portal.staff import record as staff_record
@@ -112,7 +116,7 @@ def fill(app):
     second_factor.enrolment(admin)
     admin_codes = second_factor.confirm(admin, app_code(secret_of(admin)))
     invited = make_person(name="Nils Inviterte")
-    own_request = _privacy_requests(person)
+    own_request, asked = _privacy_requests(person)
     _past(consultants, person)
     Evaluation.create(person=person, kind="evaluation", held_on=date(2026, 11, 2),
                       summary="Ryddig og tydelig i intervjuet", result="Anbefales",
@@ -127,6 +131,14 @@ def fill(app):
     retention_actions.sweep()  # a run for the staff retention page to list
     make_person(name="Vera Varslet-Ikke", last_contact_at=utcnow() - three_years + timedelta(days=20))
     _assign(staff)
+    # A statement beside an evaluation (on /account and the record), and a legal hold ending
+    # within 30 days (on /account, in the queue, on the holds pages).
+    evaluation = Evaluation.get(Evaluation.person == person.id, Evaluation.kind == "evaluation")
+    Statement.create(person=person, evaluation=evaluation, text="Jeg var syk den dagen; se "
+                     "vurderingen fra oktober.")
+    hold = hold_actions.place(person, "Tvist om et oppdrag, varslet av advokat: opplysningene "
+                              "bevares til saken er avgjort.", schedule.oslo_today()
+                              + timedelta(days=20), ["cv", "evaluations"], admin)
 
     return {
         "candidate": candidate, "staff": staff, "admin": admin,
@@ -143,6 +155,12 @@ def fill(app):
             "user_id": staff.id,  # an administrator's page about a staff account
             "request_id": own_request.id,
             "person_id": person.id, "why": "matching",
+            "hold_id": hold.id,
+        },
+        # Routes whose <request_id> is a request of one kind: an erasure, a correction.
+        "endpoint_values": {
+            "requests.erasure": {"request_id": asked["erasure"]},
+            "corrections.review": {"request_id": asked["correction"]},
         },
         # Links from e-mails: one of each, valid, so each shows its real page.
         "tokens": {
@@ -201,6 +219,7 @@ def _profile(person):
 def _privacy_requests(person):
     """The candidate's own copy (built and released), and requests of every colour in the queue:
     overdue, under 5 days, under 10, and plenty of time; one extended, one proven by a code."""
+    from portal.corrections import actions as corrections
     from portal.db import utcnow
     from portal.requests import actions as request_actions
     from portal.requests import export
@@ -208,18 +227,24 @@ def _privacy_requests(person):
     own = request_actions.ask_as_candidate(person, "access", "", "nb")
     export.build(AccessExport.get(AccessExport.request == own.id).id)
     staff = make_user("staff", email="personvern@ressursbasen.no")
+    asked_by_kind = {}
     for n, (kind, days_ago, details) in enumerate((
             ("correction", 33, "Adressen min er feil: det skal stå Kong Oscars gate 123 B, 5017 "
                                "Bergen, ikke Storgata 1."),
             ("erasure", 27, ""), ("question", 24, "Hvem har fått CV-en min, og når?"),
             ("access", 2, ""))):
         asker = make_person(name=f"{LONG_NAME} {n}", email=f"henvendelse{n}.{LONG_EMAIL}")
+        proposals = corrections.check({corrections.field_of(f"Person.{c}"): v for c, v in (
+            ("street", "Kong Oscars gate 123 B"), ("postal_code", "5017"), ("place", "Bergen"))},
+            asker)[0] if kind == "correction" else None
         asked = request_actions.ask_as_candidate(asker, kind, details, "nb",
-                                                 now=utcnow() - timedelta(days=days_ago))
+                                                 now=utcnow() - timedelta(days=days_ago),
+                                                 proposals=proposals)
+        asked_by_kind[kind] = asked.id
         if kind == "erasure":
             request_actions.extend(asked, staff, asked.version, 1, "Vi venter på svar fra en "
                                                                     "kunde.", now=asked.received_at)
-    return own
+    return own, asked_by_kind
 
 
 def _assign(staff):
@@ -243,6 +268,8 @@ def page_paths(app, world):
         for arg in rule.arguments:
             if arg == "token":
                 values[arg] = world["tokens"][rule.endpoint]
+            elif arg in world["endpoint_values"].get(rule.endpoint, {}):
+                values[arg] = world["endpoint_values"][rule.endpoint][arg]
             else:
                 assert arg in world["values"], f"no value for <{arg}> of {rule.rule}: add one in {__name__}"
                 values[arg] = world["values"][arg]

@@ -530,6 +530,37 @@ def test_rectify_refuses_another_persons_row(full_person):
     assert cand.JobNote.get_by_id(note.id).text == "y"
 
 
+@pytest.mark.parametrize("model, changes", [
+    (cand.Evaluation, {"summary": "Strålende", "result": "Svært egnet"}),
+    (cand.Evaluation, {"kind": "Kompetanseanalyse"}),
+    (cand.NotedAvailability, {"salary": 900000}),
+    (cand.NotedAvailability, {"availability": "Straks"}),
+])
+def test_what_staff_wrote_is_refused_to_the_person_and_changed_by_staff(app, db, model, changes):
+    """Evaluations, competence analyses and availability and salary as staff noted them are
+    staff's record: the person asks for a correction, they do not rewrite it themself."""
+    from flask_babel import force_locale
+    person = Person.create(name=NAME, email=EMAIL, stage=catalog.CANDIDATE)
+    row = (cand.Evaluation.create(person=person, kind="Intervju", summary="Godt", result="Egnet")
+           if model is cand.Evaluation else
+           cand.NotedAvailability.create(person=person, availability="Fra mars", salary=600000))
+    before = {c: getattr(row, c) for c in changes}
+    events = AuditEvent.select().count()
+    with pytest.raises(registry.NotRectifiable) as refused:
+        registry.rectify(person, changes, by="person", row=row)
+    assert refused.value.fields == tuple(changes)
+    with force_locale("nb"):
+        assert "ansatte" in str(refused.value.message)
+    with force_locale("en"):
+        assert "staff" in str(refused.value.message)
+    assert {c: getattr(model.get_by_id(row.id), c) for c in changes} == before
+    assert AuditEvent.select().count() == events
+
+    assert registry.rectify(person, changes, by="staff", row=row) == before
+    assert {c: getattr(model.get_by_id(row.id), c) for c in changes} == changes
+    assert registry.rectify(person, {c: before[c] for c in changes}, by="request", row=row)
+
+
 def test_a_reference_is_found_by_their_address_or_number(db):
     other = Person.create(name="Kandidat", email="kandidat@example.no")
     cand.Reference.create(person=other, name="Ref Erance", email="ref@example.no", phone="+4790000002")

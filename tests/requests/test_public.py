@@ -159,7 +159,7 @@ def test_bad_input_is_refused_with_a_message_in_both_languages(client, outbox):
     page = response.get_data(as_text=True)
     assert response.status_code == 422
     for text in ("Skriv inn navnet ditt.", "Skriv inn en gyldig e-postadresse",
-                 "Skriv hva som er feil, og hva det skal stå i stedet."):
+                 "Skriv hva som er feil, og hva det skal stå i stedet, eller gi de nye verdiene nedenfor."):
         assert text in page, text
     _english(client)
     page = client.post("/privacy/requests/new", data=ask_form(kind="shoes")).get_data(as_text=True)

@@ -198,3 +198,46 @@ def test_bad_notes_get_a_message_and_change_nothing(client, login_as, candidate,
     assert response.status_code == 400
     assert message in response.get_data(as_text=True)
     assert _snapshot() == before
+
+
+def test_every_change_of_a_staff_entry_is_written_by_rectify_alone(client, login_as, candidate,
+                                                                   monkeypatch):
+    """With rectify refusing everything, no change of an evaluation or a note gets through:
+    the save path has no write of its own (who noted it is stamped by rectify too)."""
+    staff = login_as("staff")
+    client.post(f"/staff/candidates/{candidate.id}/evaluations", data=_evaluation())
+    client.post(f"/staff/candidates/{candidate.id}/availability", data={
+        "noted-availability": "Deltid", "noted-salary": "500000", "noted-seen": ""})
+    evaluation, noted = Evaluation.get(), NotedAvailability.get()
+    NotedAvailability.update(noted_by=None).where(NotedAvailability.id == noted.id).execute()
+    noted = NotedAvailability.get()
+    before = _snapshot()
+    calls = []
+
+    def refusing(person, changes, by, row=None, **kwargs):
+        calls.append((type(row).__name__, sorted(changes), by, kwargs))
+        raise registry.NotRectifiable("refused in this test")
+    monkeypatch.setattr(registry, "rectify", refusing)
+    for path, data in (
+            (f"evaluations/{evaluation.id}", {
+                f"ev{evaluation.id}-kind": "evaluation", f"ev{evaluation.id}-held_on": "2026-11-21",
+                f"ev{evaluation.id}-summary": "", f"ev{evaluation.id}-result": "Endret",
+                f"ev{evaluation.id}-seen": evaluation.updated_at.isoformat()}),
+            ("availability", {"noted-availability": "Heltid", "noted-salary": "700000",
+                              "noted-seen": noted.updated_at.isoformat()})):
+        response = client.post(f"/staff/candidates/{candidate.id}/{path}", data=data)
+        assert response.status_code == 422, (path, response.status_code)
+        assert "refused in this test" in response.get_data(as_text=True)
+    assert _snapshot() == before
+    assert NotedAvailability.get().noted_by is None
+    assert [c[:3] for c in calls] == [
+        ("Evaluation", ["held_on", "kind", "result", "summary"], "staff"),
+        ("NotedAvailability", ["availability", "available_from", "salary"], "staff")]
+    assert calls[1][3] == {"stamp": {"noted_by": staff.id}}
+
+    monkeypatch.undo()  # rectify as it is: the change and who made it, in one write
+    client.post(f"/staff/candidates/{candidate.id}/availability", data={
+        "noted-availability": "Heltid", "noted-salary": "700000",
+        "noted-seen": noted.updated_at.isoformat()})
+    noted = NotedAvailability.get()
+    assert (noted.salary, noted.noted_by) == (700000, staff.id)
