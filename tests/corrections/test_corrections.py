@@ -66,7 +66,7 @@ def test_a_public_correction_of_a_booking_field_and_a_profile_field_reaches_acco
 
     staff = login_as("staff")
     queue = client.get("/staff/queue").get_data(as_text=True)
-    assert "Rettinger som skal vurderes" in queue and "2 foreslåtte verdier" in queue
+    assert "Rettinger til vurdering" in queue and f"/staff/requests/{asked.id}/correction" in queue
     review = client.get(f"/staff/requests/{asked.id}/correction").get_data(as_text=True)
     assert "+4741234567" in review and "+4798765432" in review and "Svensk" in review
     assert _events("person.record_opened")[-1]["purpose"] == "privacy_request"
