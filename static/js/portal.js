@@ -52,6 +52,10 @@ document.addEventListener("DOMContentLoaded", function () {
     if (url && new URL(url).pathname !== window.location.pathname) {
       event.detail.shouldSwap = false;
       window.location.assign(url);
+      return;
     }
+    // A refresh asked for before someone started working in the list, answered after: dropped,
+    // as one asked for now would not be (the next interval brings what it had).
+    if (busy(list)) { event.detail.shouldSwap = false; }
   });
 })();
