@@ -9,7 +9,9 @@ A feature module may declare:
     load_demo_data(password)  demo rows for an empty database; may return a (role, e-mail) login
     queue_section()  a section of the staff queue
     disclosures(subject)  what of a person's data went to whom outside the agency, and when:
-                     [{recipient, categories, at, basis}] (the access export lists them)
+                     [{recipient, categories, at, basis, ...}] (the access export lists them)
+    consent_withdrawn(person, purpose)  what stops when a consent is withdrawn, run in the
+                     transaction that records the withdrawal
 
 A new feature adds one line to FEATURES; create_app, the schema, demo data, the cron process
 and the tests read everything else from here. The order is the order of set-up and demo data.
@@ -21,6 +23,7 @@ from portal.auth import feature as auth
 from portal.booking import feature as booking
 from portal.candidates import feature as candidates
 from portal.consent import feature as consent
+from portal.customers import feature as customers
 from portal.db import BaseModel
 from portal.documents import feature as documents
 from portal.mail import feature as mail
@@ -33,7 +36,7 @@ from portal.verification import feature as verification
 from portal.web import feature as web
 
 FEATURES = (web, auth, people, audit, mail, verification, requests, booking, candidates, documents,
-            consent, staff, privacy, retention)
+            consent, staff, privacy, retention, customers)
 
 
 def models_in(module):

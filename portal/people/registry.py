@@ -209,7 +209,14 @@ class NotRectifiable(ValueError):
         self.fields = tuple(fields)
 
 
-PASS_ON = []  # callables (person, row, changed fields, by) run after a correction: sharing
+# Art. 19: whom a correction or an erasure is passed on to. Each callable tells the recipients
+# of the person's data (business customers) and returns whom it told, as readable names:
+#   PASS_ON:       (person, row, {column: old value}, by) -> [recipient], after a correction
+#   ERASE_PASS_ON: (person, subject) -> [recipient], before an erasure removes the rows
+# They run inside the transaction of the change: what they write (e-mails in the outbox) goes
+# out only once it has committed. portal/customers registers both.
+PASS_ON = []
+ERASE_PASS_ON = []
 
 
 def holding_of(row):
@@ -217,14 +224,15 @@ def holding_of(row):
                 None)
 
 
-def rectify(person, changes, by, row=None):
+def rectify(person, changes, by, row=None, told=None):
     """Change personal data: the one way any of it changes. Returns {column: old value}.
 
     `row` is the Person (default) or one of their rows; `changes` maps its columns to new
     values; `by` is "person" (the person themself), "staff" or "request" (an accepted
     correction). Only the holding's `rectify` columns may change. Audited with the names of
     the fields changed; contact is recorded only when the person made the change themself, so
-    staff edits never extend retention; PASS_ON tells those who received the data.
+    staff edits never extend retention; PASS_ON tells those who received the data, and whom
+    they told is added to the list `told` when one is given.
     """
     row = person if row is None else row
     holding = holding_of(row)
@@ -248,7 +256,9 @@ def rectify(person, changes, by, row=None):
         if by == "person":
             contact(person, "own_change")
         for pass_on in PASS_ON:
-            pass_on(person, row, changed, by)
+            recipients = pass_on(person, row, changed, by) or ()
+            if told is not None:
+                told.extend(r for r in recipients if r not in told)
     return changed
 
 
@@ -281,8 +291,8 @@ def _append_to_log(tombstones, people):
     disk before the erasure commits: a restored database cannot roll it back."""
     lines = b"".join(json.dumps({
         "tombstone": t.id, "at": t.erased_at.isoformat(), "reason": t.reason,
-        "email_hash": t.email_hash, "person_hash": _person_hash(p)}).encode() + b"\n"
-        for t, p in zip(tombstones, people))
+        "email_hash": t.email_hash, "person_hash": _person_hash(p) if p is not None else None}
+    ).encode() + b"\n" for t, p in zip(tombstones, people))
     path = erasure_log_path()
     private_dir(os.path.dirname(path) or ".")
     with open_private(path, append=True) as f:
@@ -375,6 +385,14 @@ def _present(person_ids, only=None):
     return list(query)
 
 
+def _tell_recipients(person, subject):
+    """Art. 19: tell whoever received the person's data of the erasure; returns whom."""
+    told = []
+    for pass_on in ERASE_PASS_ON:
+        told += [r for r in (pass_on(person, subject) or ()) if r not in told]
+    return told
+
+
 def erase_people(person_ids, reason, confirm=False, only=None):
     """Erase many people at once, set-based, in one transaction; returns their Tombstones.
 
@@ -383,8 +401,9 @@ def erase_people(person_ids, reason, confirm=False, only=None):
     at the same moment) are skipped, and so are those no longer matching `only` (a condition on
     Person checked under the lock: still due). Files go after commit; Redis keys too, or, when Redis is
     down, each tombstone keeps the keyed names of its person's keys until `finish_erasures`
-    removes them. With `confirm`, each person gets a confirmation, the last e-mail, whose
-    record loses the address once sent.
+    removes them. ERASE_PASS_ON tells whoever received the data. With `confirm`, each person
+    gets a confirmation, the last e-mail, saying whom we told; its record loses the address
+    once sent.
     """
     from portal.mail.actions import queue_email  # mail's models point at people's
     with db.atomic():
@@ -393,6 +412,7 @@ def erase_people(person_ids, reason, confirm=False, only=None):
             return []
         subjects = subjects_of(present)
         everyone = group(subjects.values())
+        told = {p.id: _tell_recipients(p, subjects[p.id]) for p in present}
         files, counts = _delete_rows(everyone)
         _queue_file_removal(files)
         erased_at = utcnow()
@@ -415,7 +435,8 @@ def erase_people(person_ids, reason, confirm=False, only=None):
             for person, tombstone in zip(present, tombstones):
                 queue_email(person.email, _l("Your data has been erased"), "people/email/erased",
                             locale=person.locale, forget_after_send=True,
-                            tombstone=tombstone.id, erased_at=erased_at.isoformat())
+                            tombstone=tombstone.id, erased_at=erased_at.isoformat(),
+                            told=told[person.id])
         _append_to_log(tombstones, present)
         fragments = sorted(everyones_keys)
         db.after_commit(lambda: _after_commit_cleanup(tombstones, everyone, files, fragments))
@@ -423,8 +444,9 @@ def erase_people(person_ids, reason, confirm=False, only=None):
 
 
 @email_context("people/email/erased")
-def _erased_context(tombstone, erased_at):
-    return {"tombstone": tombstone, "erased_at": datetime.fromisoformat(erased_at)}
+def _erased_context(tombstone, erased_at, told=()):
+    return {"tombstone": tombstone, "erased_at": datetime.fromisoformat(erased_at),
+            "told": list(told)}
 
 
 class ReasonNamesPerson(ValueError):
@@ -451,6 +473,52 @@ def erase_person(person, reason, confirm=True):
         raise AlreadyErased(Tombstone.select().where(
             Tombstone.email_hash == _email_hash(person.email)).order_by(Tombstone.id).first())
     return tombstones[0]
+
+
+def erase_subject(subject, reason, confirm=True):
+    """Erase someone the portal knows only by an address: a customer's contact person, a
+    reference (a Subject without a Person; one with a Person is `erase_person`). Every holding
+    loses the rows that reach them, kept holdings stay for their reason (a customer agreement
+    they signed, with their name), and a Tombstone with a keyed hash of the address proves it.
+    Returns the Tombstone; raises AlreadyErased when nothing is held about them any more, and
+    ReasonNamesPerson (erasing nothing) when the reason names them."""
+    if subject.person is not None:
+        return erase_person(subject.person, reason, confirm=confirm)
+    from portal.mail.actions import queue_email  # mail's models point at people's
+    email = min(subject.emails, default="")
+    if _naming(Person(name=min(subject.names, default=""), email=email,
+                      phone=min(subject.phones, default="")), reason):
+        raise ReasonNamesPerson("the reason must not name the person: it is kept with the "
+                                "tombstone, in the erasure log and in the audit trail")
+    with db.atomic():
+        locale = _locale_of(subject)  # read before their rows go
+        files, counts = _delete_rows(subject)
+        if not counts and not files:
+            raise AlreadyErased(Tombstone.select().where(
+                Tombstone.email_hash == _email_hash(email)).order_by(Tombstone.id).first())
+        _queue_file_removal(files)
+        fragments = _redis_fragments(subject)
+        tombstone = Tombstone.create(reason=reason[:200], email_hash=_email_hash(email),
+                                     redis_pending=json.dumps(fragments) if fragments else "")
+        record("subject.erased", tombstone=tombstone.id, reason=reason[:200],
+               rows=sum(counts.values()), files=len(files))
+        if confirm and email:
+            queue_email(email, _l("Your data has been erased"), "people/email/erased",
+                        locale=locale, forget_after_send=True,
+                        tombstone=tombstone.id, erased_at=tombstone.erased_at.isoformat())
+        _append_to_log([tombstone], [None])
+        db.after_commit(lambda: _after_commit_cleanup([tombstone], subject, files, fragments))
+    return tombstone
+
+
+def _locale_of(subject):
+    """The language a subject without a Person reads: the one a holding keeps for them."""
+    for holding in row_holdings():
+        if "locale" in holding.model._meta.fields and holding.person is None:
+            row = rows_of(holding, subject).first()
+            if row is not None:
+                return row.locale
+    return "nb"
 
 
 def finish_erasures():
