@@ -3,6 +3,7 @@
 were sent with (booking-<id>@ressursbasen.no, see Booking.uid)."""
 from peewee import *
 
+
 def up(migrator, db):
     migrator.migrate(migrator.add_column('consultant', 'video_url', CharField(null=True, max_length=500)))
     migrator.migrate(migrator.add_column('booking', 'calendar_uid', CharField(null=True, max_length=100)))

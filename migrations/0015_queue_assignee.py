@@ -2,6 +2,7 @@
 when."""
 from peewee import *
 
+
 def up(migrator, db):
     migrator.migrate(migrator.add_column('privacy_request', 'assignee', IntegerField(index=True, null=True)))
     migrator.migrate(migrator.add_column('privacy_request', 'assigned_at', DateTimeField(null=True)))

@@ -15,17 +15,22 @@ POLICY_VERSION = "2021-02-20"
 BOOKING = "booking"      # online booking of the first conversation, meeting or interview
 CANDIDATE = "candidate"  # after a CV is sent or a meeting is held
 RECORD = "record"        # what the portal notes about its dealings with a person, at any stage
-STAGES = (BOOKING, CANDIDATE, RECORD)
+CUSTOMER = "customer"    # the contact persons of business customers, and the agreements signed
+STAGES = (BOOKING, CANDIDATE, CUSTOMER, RECORD)
 
 CONSENT = "consent"
 CONTRACT = "contract"
 LEGAL_OBLIGATION = "legal_obligation"
+LEGITIMATE_INTEREST = "legitimate_interest"
 LEGAL_BASES = {
     CONSENT: _l("Consent (GDPR art. 6(1)(a))"),
     CONTRACT: _l("Agreement with you (GDPR art. 6(1)(b))"),
     LEGAL_OBLIGATION: _l("Legal obligation (GDPR art. 6(1)(c))"),
+    # The contact persons of business customers: the agreement is with their employer, not
+    # with them, so it is our interest in working with that business (never for candidates).
+    LEGITIMATE_INTEREST: _l("Legitimate interest (GDPR art. 6(1)(f))"),
 }
-BASIS_ORDER = (CONTRACT, LEGAL_OBLIGATION, CONSENT)  # the order bases are shown in
+BASIS_ORDER = (CONTRACT, LEGAL_OBLIGATION, LEGITIMATE_INTEREST, CONSENT)  # the order bases are shown in
 
 
 @dataclass(frozen=True)
@@ -50,6 +55,9 @@ PURPOSES = {p.key: p for p in (
     Purpose("marketing", _l("Marketing"), CONSENT),
     Purpose("statistics", _l("Statistics and reports"), CONTRACT),
     Purpose("share_with_customers", _l("Sharing your profile with business customers"), CONSENT),
+    Purpose("customer_relations",
+            _l("Working with the business customers whose contact persons we deal with"),
+            LEGITIMATE_INTEREST),
 )}
 CONSENT_PURPOSES = tuple(k for k, p in PURPOSES.items() if p.needs_consent)
 
@@ -60,7 +68,8 @@ class Retention:
 
     `pace` is how often it is enforced (portal/retention): "daily" by the nightly sweep,
     "minute" for data that lives minutes (codes). A rule of zero length counts from a column
-    that is itself the end (`expires_at`).
+    that is itself the end (`expires_at`, a customer's `agreement_ends_on`). A clock that is a
+    date (not a time) is an Oslo date: the data is kept through its last day.
     """
     key: str
     years: int
@@ -76,7 +85,8 @@ class Retention:
         periods = (self.years, self.days, self.hours)
         if not all(isinstance(n, int) and n >= 0 for n in periods):
             return f"{self.key}: the period must be whole, non-negative numbers"
-        if not any(periods) and not self.after.startswith("expires"):
+        if not any(periods) and not self.after.startswith("expires") \
+                and not self.after.endswith("_ends_on"):
             return f"{self.key}: no period, and {self.after!r} is not an end of its own"
         if self.pace not in ("daily", "minute"):
             return f"{self.key}: unknown pace {self.pace!r}"
@@ -86,9 +96,16 @@ class Retention:
 AFTER_LAST_CONTACT = Retention(
     "after_last_contact", 3, "last_contact_at",
     _l("Three years after our last contact with you"))
+# A customer's agreements and contact persons: the clock is the last day of the customer's
+# latest agreement (Customer.agreement_ends_on), so every agreement and contact person of one
+# customer goes on the same day.
 AFTER_AGREEMENT_END = Retention(
-    "after_agreement_end", 10, "agreement_ended_on",
+    "after_agreement_end", 10, "agreement_ends_on",
     _l("Ten years after the customer agreement ended"))
+WHILE_AGREEMENT = Retention(
+    "while_agreement", 0, "agreement_ends_on",
+    _l("While the business you work for has an agreement with us: deleted the day after its "
+       "last agreement ends"))
 UNTIL_PROVEN = Retention(
     "until_proven", 0, "expires_at",
     _l("Until the code is given or has expired, and at most one day"), pace="minute")
@@ -118,9 +135,9 @@ UNTIL_HOLD_ENDS = Retention(
     "until_hold_ends", 0, "ends_on",
     _l("As long as the legal hold stands, and with you for as long as we hold your data; what "
        "a hold kept after your data was erased is erased the day after it ends"), days=1)
-RETENTION_RULES = {r.key: r for r in (AFTER_LAST_CONTACT, AFTER_AGREEMENT_END, UNTIL_PROVEN,
-                                      CODE_COUNT, UNTIL_USED, AFTER_SENDING, UNSENT, AUDIT_TRAIL,
-                                      AFTER_REQUEST_CLOSED, UNTIL_HOLD_ENDS)}
+RETENTION_RULES = {r.key: r for r in (AFTER_LAST_CONTACT, AFTER_AGREEMENT_END, WHILE_AGREEMENT,
+                                      UNTIL_PROVEN, CODE_COUNT, UNTIL_USED, AFTER_SENDING, UNSENT,
+                                      AUDIT_TRAIL, AFTER_REQUEST_CLOSED, UNTIL_HOLD_ENDS)}
 
 
 @dataclass(frozen=True)
@@ -273,6 +290,30 @@ CATEGORIES = (
     Category("audit", _l("Log of what was done with your data"), RECORD,
              ("AuditEvent.at", "AuditEvent.action", "AuditEvent.actor_role", "AuditEvent.details"),
              ("internal_administration",), AUDIT_TRAIL, False, source="portal"),
+    # What was shared with business customers (portal/customers): to whom, what, when, on what
+    # basis, when the link was opened and closed, and which corrections they were told of.
+    Category("disclosures", _l("Shared with business customers"), RECORD,
+             ("Disclosure.customer", "Disclosure.contact", "Disclosure.categories",
+              "Disclosure.documents", "Disclosure.basis", "Disclosure.consent",
+              "Disclosure.shared_at", "Disclosure.expires_at", "Disclosure.revoked_at",
+              "Disclosure.revoked_why", "DisclosureOpening.at", "DisclosureOpening.document",
+              "PassOnNotice.kind", "PassOnNotice.categories", "PassOnNotice.at"),
+             ("internal_administration",), AFTER_LAST_CONTACT, False, source="portal"),
+    # The contact persons of business customers are data subjects of their own (portal/customers):
+    # their name and role as long as the customer's agreements are kept, their e-mail address
+    # and phone number only while the customer has an agreement with us.
+    Category("customer_contacts", _l("Contact person at a business customer"), CUSTOMER,
+             ("CustomerContact.name", "CustomerContact.title"),
+             ("customer_relations",), AFTER_AGREEMENT_END, False, source="customer"),
+    Category("customer_contact_details",
+             _l("A contact person's e-mail address and phone number"), CUSTOMER,
+             ("CustomerContact.email", "CustomerContact.phone"),
+             ("customer_relations",), WHILE_AGREEMENT, False, source="customer"),
+    Category("customer_agreements", _l("Customer agreements, with the name of who signed them"),
+             CUSTOMER,
+             ("CustomerAgreement.signed_by", "CustomerAgreement.starts_on",
+              "CustomerAgreement.ends_on"),
+             ("internal_administration",), AFTER_AGREEMENT_END, False, source="customer"),
 )
 
 CATEGORIES_BY_KEY = {c.key: c for c in CATEGORIES}
@@ -346,6 +387,16 @@ NOT_PERSONAL = frozenset({
     "LegalHold.version", "LegalHold.tombstone", "LegalHold.email_hash",
     "HeldData.id", "HeldData.hold", "HeldData.person_id", "HeldData.row_id",
     "HeldData.storage_id",
+    # Sharing with business customers: ids and links, who on the staff shared (a user id), the
+    # hash of the link's random token (a secret, never exported).
+    "Disclosure.id", "Disclosure.person", "Disclosure.shared_by", "Disclosure.token_hash",
+    "DisclosureOpening.id", "DisclosureOpening.disclosure",
+    "PassOnNotice.id", "PassOnNotice.disclosure",
+    # Contact persons and agreements: ids, the customer, the language e-mails go in, times.
+    "CustomerContact.id", "CustomerContact.customer", "CustomerContact.locale",
+    "CustomerContact.created_at", "CustomerContact.updated_at",
+    "CustomerAgreement.id", "CustomerAgreement.customer", "CustomerAgreement.signer",
+    "CustomerAgreement.created_at",
 })
 
 

@@ -98,6 +98,8 @@ class Config:
     SLOT_BUFFER_MINUTES = int(os.environ.get("SLOT_BUFFER_MINUTES", 15))
     BOOKING_WEEKS_AHEAD = int(os.environ.get("BOOKING_WEEKS_AHEAD", 4))
     BOOKING_LIMIT = os.environ.get("BOOKING_LIMIT", "10 per hour")  # POST /book per IP
+    # Posts per IP to the page a business customer opens from a shared link (codes asked, given).
+    SHARED_LINK_LIMIT = os.environ.get("SHARED_LINK_LIMIT", "20 per hour")
     BOOKINGS_PER_PERSON = int(os.environ.get("BOOKINGS_PER_PERSON", 3))  # upcoming, per person
     # Where meetings happen (shown on the page, in e-mails and as the calendar event's LOCATION):
     # the office's street address, and the video link of consultants who have none of their own.

@@ -10,7 +10,9 @@ A feature module may declare:
     queue_section()  the Section of the staff queue it contributes, or a tuple of them: its
                      kind of work, found, counted and assigned (portal/staff/sections.py)
     disclosures(subject)  what of a person's data went to whom outside the agency, and when:
-                     [{recipient, categories, at, basis}] (the access export lists them)
+                     [{recipient, categories, at, basis, ...}] (the access export lists them)
+    consent_withdrawn(person, purpose)  what stops when a consent is withdrawn, run in the
+                     transaction that records the withdrawal
 
 A new feature adds one line to FEATURES; create_app, the schema, demo data, the cron process
 and the tests read everything else from here. The order is the order of set-up and demo data.
@@ -23,6 +25,7 @@ from portal.booking import feature as booking
 from portal.candidates import feature as candidates
 from portal.consent import feature as consent
 from portal.corrections import feature as corrections
+from portal.customers import feature as customers
 from portal.db import BaseModel
 from portal.documents import feature as documents
 from portal.holds import feature as holds
@@ -36,7 +39,7 @@ from portal.verification import feature as verification
 from portal.web import feature as web
 
 FEATURES = (web, auth, people, audit, mail, verification, requests, booking, candidates,
-            corrections, documents, consent, staff, privacy, retention, holds)
+            corrections, documents, consent, staff, privacy, retention, holds, customers)
 
 
 def models_in(module):

@@ -28,9 +28,11 @@ SOURCES = {
     "booking": _l("From a booking"),
     "portal": _l("Recorded by the portal"),
     "candidate": _l("Given by a candidate who named you as a reference"),
+    "customer": _l("From the business customer you work for, or from you"),
 }
 STAGE_TITLES = {catalog.BOOKING: _l("Your contact details"),
-                catalog.CANDIDATE: _l("Your candidate profile")}
+                catalog.CANDIDATE: _l("Your candidate profile"),
+                catalog.CUSTOMER: _l("As a contact person at a business customer")}
 TOKEN_PURPOSES = {"register": _l("Confirm your e-mail address"),
                   "reset_password": _l("Password reset"),
                   "change_email": _l("Confirm your new e-mail address")}
@@ -75,6 +77,10 @@ ACTIONS = {
     "legal_hold.changed": _l("Legal hold changed"),
     "legal_hold.ended": _l("Legal hold ended"),
     "privacy_request.withdrawn": _l("Request withdrawn"),
+    "disclosure.shared": _l("Shared with a business customer"),
+    "disclosure.opened": _l("The business customer opened what we shared"),
+    "disclosure.revoked": _l("A link to what we shared was closed"),
+    "disclosure.correction_passed_on": _l("A business customer was told of a correction"),
 }
 
 
@@ -102,7 +108,7 @@ class Shown:
     retention: catalog.Retention
     delete_on: date | None    # where one date holds for the whole category
     held: list = field(default_factory=list)  # [(source label, [text])]
-    recipients: list = field(default_factory=list)  # nobody yet: sharing is not built
+    recipients: list = field(default_factory=list)  # the business customers who received it
     lines: object = None      # a record: what its card lists
     summary: str = ""         # a record: what it holds, in one short line
 
@@ -129,12 +135,15 @@ def account_page(person, this_session=None):
     from portal.consent.actions import given  # consent reads the person: imported on use
     consented = given(person)
     models = {h.name: h.model for h in registry.row_holdings()}
+    from portal.customers.sharing import received_by  # sharing reads candidates: on use
+    received = received_by(person)
     shown = {}
     for category in catalog.CATEGORIES:
         found = exported.get(category.key)
-        if found is None and category.stage == catalog.RECORD:
+        if found is None and category.stage in (catalog.RECORD, catalog.CUSTOMER):
             continue
         shown[category.key] = _shown(person, category, found, consented, models)
+        shown[category.key].recipients = received.get(category.key, [])
     groups = _groups(person, [s for s in shown.values() if s.category.stage != catalog.RECORD])
     records = [s for s in shown.values() if s.category.stage == catalog.RECORD]
     for record in records:
@@ -442,9 +451,19 @@ def _holds(record, this_session=None):
     return sorted(lines, key=lambda h: (not h.standing, h.ends_on if h.standing else date.min))
 
 
+def _disclosures(record, this_session=None):
+    """What was shared with business customers: to whom, what, when, when it was opened, the
+    link's state, and the corrections they were told of; newest first."""
+    from portal.customers import sharing  # sharing reads candidates: on use
+    from portal.customers.models import Disclosure
+    ids = [e.id for e in record.entries if e.model == "Disclosure"]
+    return sharing.lines(Disclosure.select().where(Disclosure.id.in_(ids))
+                         .order_by(Disclosure.shared_at.desc(), Disclosure.id.desc())) if ids else []
+
+
 RECORD_LINES = {"bookings": _bookings, "consents": _consents, "login": _login,
                 "messages": _messages, "audit": _audit, "record_views": _record_views,
-                "legal_holds": _holds}
+                "legal_holds": _holds, "disclosures": _disclosures}
 
 
 # --- What a folded record says in one line ------------------------------------------------------
@@ -484,5 +503,12 @@ def _holds_summary(lines):
                   kept=", ".join(str(k) for k in standing[0].kept)))
 
 
+def _disclosure_summary(lines):
+    """How many shares, and how many links are still open."""
+    still_open = sum(1 for line in lines if line.open)
+    return str(_l("Shared: %(shared)s · Links open now: %(open)s", shared=len(lines),
+                  open=still_open))
+
+
 SUMMARIES = {"bookings": _booking_summary, "consents": _consent_summary, "login": _login_summary,
-             "legal_holds": _holds_summary}
+             "legal_holds": _holds_summary, "disclosures": _disclosure_summary}

@@ -43,7 +43,19 @@ def decide(person, purpose, given, how="account page"):
             contact(person, "own_change")
         record("consent.given" if given else "consent.withdrawn", person=person, purpose=purpose,
                policy_version=catalog.POLICY_VERSION)
+        if not given:  # processing for the purpose stops at once, in this transaction
+            _withdrawn(person, purpose)
     return row
+
+
+def _withdrawn(person, purpose):
+    """Tell every feature that declares `consent_withdrawn(person, purpose)` (sharing closes
+    its open links)."""
+    from portal import features  # the features import this one's views: read on use
+    for feature in features.FEATURES:
+        hook = getattr(feature, "consent_withdrawn", None)
+        if hook is not None:
+            hook(person, purpose)
 
 
 def history(person):

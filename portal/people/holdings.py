@@ -7,7 +7,8 @@ erase; tests/people/test_registry.py fails on a model that is in neither list.
 
 A data subject is found by what ties data to them: their Person row, the e-mail addresses they
 use (rows written before anyone was linked, such as a registration link or a code), and, for
-the people candidates name as references, an e-mail address or phone number.
+the people candidates name as references and the contact persons of business customers, an
+e-mail address or phone number.
 """
 from dataclasses import dataclass, field
 from typing import Callable
@@ -48,12 +49,18 @@ class Expiry:
     column `after`, or `column` where the model names it otherwise), and `also`, a condition of
     rows that are done whatever their age (a used code). `subject` marks the holding whose
     expiry erases the whole data subject through the registry (a Person: three years).
-    `only` narrows the rule to rows matching a condition (e-mails never sent)."""
+    `only` narrows the rule to rows matching a condition (e-mails never sent).
+
+    `via` names a foreign key whose row holds the clock (a contact person's customer: the end
+    of its last agreement). `clear` names columns that are emptied when the rule runs out,
+    while the row stays for a longer rule of its own (a contact person's e-mail and phone)."""
     rule: object
     column: str = None
     also: Callable = None
     subject: bool = False
     only: Callable = None
+    via: str = None
+    clear: tuple = ()
 
     @property
     def clock(self):
@@ -84,7 +91,7 @@ class Rows:
     whole_row: bool = False
     source: str = "person"         # who gave it: person, staff, booking, portal, candidate
     created: str = "created_at"    # when a row was made: replaying an erasure spares later rows
-    subject_kind: str = "candidate"  # whom the rows are about: candidate, reference
+    subject_kind: str = "candidate"  # whom the rows are about: candidate, reference, contact
     expires: object = None         # Expiry, or a tuple of them: when rows go by themselves
     unless: Callable = None        # () -> condition of rows that are no one's holding
     # A condition (no arguments) on the model that the rows of the person's copy meet: rows

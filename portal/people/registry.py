@@ -229,7 +229,8 @@ class NotRectifiable(ValueError):
 # of the person's data (business customers) and returns whom it told, as readable names:
 #   PASS_ON:       (person, row, {column: old value}, by) -> [recipient], after a correction
 #   ERASE_PASS_ON: (person, subject) -> [recipient], before an erasure removes the rows
-# Nothing is shared yet, so both are empty and the person is told "nobody".
+# They run inside the transaction of the change: what they write (e-mails in the outbox) goes
+# out only once it has committed. portal/customers registers both.
 PASS_ON = []
 ERASE_PASS_ON = []
 
@@ -561,12 +562,13 @@ class ErasurePreview:
         return [line for line in self.lines if line.action == action]
 
 
-def erasure_preview(person, today=None):
-    """Exactly what `erase_person` would do now, from the same declarations: for each catalog
-    category and model, how many rows are removed, kept for a legal reason (until when), or
-    kept restricted under a legal hold (why, until when); stored files removed and kept."""
-    subject = subject_of(person)
-    holds = standing_holds([person.id], today).get(person.id, [])
+def erasure_preview(person, today=None, subject=None):
+    """Exactly what `erase_person` (or, for a `subject` without a Person, `erase_known_by`)
+    would do now, from the same declarations: for each catalog category and model, how many
+    rows are removed, kept for a legal reason (until when), or kept restricted under a legal
+    hold (why, until when); stored files removed and kept."""
+    subject = subject_of(person) if person is not None else subject
+    holds = standing_holds([person.id], today).get(person.id, []) if person is not None else []
     held = held_categories(holds)
     found = {}
     for holding in row_holdings():
@@ -592,7 +594,7 @@ def erasure_preview(person, today=None):
              if isinstance(h, Files) and h.rows.erase is DELETE for r in rows_of(h.rows, subject)]
     stores = [h.name for h in declarations() if isinstance(h, (RedisKeys, Folder))]
     return ErasurePreview(lines, len([f for f in files if f not in kept]), len(kept), stores,
-                          holds, person.email)
+                          holds, person.email if person is not None else min(subject.emails, default=""))
 
 
 def erase_people(person_ids, reason, confirm=False, only=None, request=None):
@@ -696,12 +698,15 @@ class NothingHeld(LookupError):
     """Nothing is held under an address or number (or it is a staff login, not a subject)."""
 
 
-def erase_known_by(email, phone, reason):
+def erase_known_by(email, phone, reason, confirm=False):
     """Erase everything held about someone we know only by an address and/or a number, not as
-    a Person: a reference a candidate named, someone who asked for a code or sent a request.
-    Returns (Tombstone, rows erased). The tombstone keeps a keyed hash of the address (of the
-    number when there is none); the erasure log keeps both, so a replay after a restore finds
-    their rows again. Raises NothingHeld when nothing is, ReasonNamesPerson as erase_person."""
+    a Person: a reference a candidate named, a business customer's contact person, someone who
+    asked for a code or sent a request. Kept holdings stay for their reason (an agreement the
+    contact signed keeps the name it was signed with). With `confirm`, the address gets a
+    confirmation, the last e-mail, in the language a holding kept for them; its record loses the
+    address once sent. Returns (Tombstone, rows erased). The tombstone keeps a keyed hash of the
+    address (of the number when there is none); the erasure log keeps both, so a replay after a
+    restore finds their rows again. Raises NothingHeld when nothing is, ReasonNamesPerson as erase_person."""
     from portal.auth.models import User  # auth's models point at people's: imported on use
     email, phone = (email or "").strip().lower(), phone or ""
     if not (email or phone):
@@ -717,6 +722,7 @@ def erase_known_by(email, phone, reason):
     with db.atomic():
         if not holds_anything(subject):
             raise NothingHeld("nothing is held under that address or number")
+        locale = _locale_of(subject)  # read before their rows go
         files, counts = _erase_rows(subject)
         fragments = _redis_fragments(subject)
         tombstone = Tombstone.create(
@@ -726,9 +732,24 @@ def erase_known_by(email, phone, reason):
         rows = sum(counts.values())
         record("subject.erased", tombstone=tombstone.id, reason=reason[:200], rows=rows,
                files=len(files))
+        if confirm and email:
+            from portal.mail.actions import queue_email  # mail's models point at people's
+            queue_email(email, _l("Your data has been erased"), "people/email/erased",
+                        locale=locale, forget_after_send=True,
+                        tombstone=tombstone.id, erased_at=tombstone.erased_at.isoformat())
         _append_to_log([tombstone], [None], phone_hash=_phone_hash(phone) if phone else None)
         db.after_commit(lambda: _after_commit_cleanup([tombstone], subject, files, fragments))
     return tombstone, rows
+
+
+def _locale_of(subject):
+    """The language someone without a Person reads: the one a holding keeps for them."""
+    for holding in row_holdings():
+        if "locale" in holding.model._meta.fields and holding.person is None:
+            row = rows_of(holding, subject).first()
+            if row is not None:
+                return row.locale
+    return "nb"
 
 
 def finish_erasures():

@@ -14,4 +14,5 @@ def policy():
     """Show what we hold, why, on what basis, for how long, who gets it, and the person's rights."""
     return render("privacy/policy.html", catalog=catalog,
                   stages=[(catalog.BOOKING, catalog.categories(catalog.BOOKING)),
-                          (catalog.CANDIDATE, catalog.categories(catalog.CANDIDATE))])
+                          (catalog.CANDIDATE, catalog.categories(catalog.CANDIDATE)),
+                          (catalog.CUSTOMER, catalog.categories(catalog.CUSTOMER))])

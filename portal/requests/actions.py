@@ -101,9 +101,8 @@ class RequestProblem(Exception):
         "values_pending": _l("Decide each proposed value first: review the correction."),
         "not_erasure": _l("Only an erasure request can be approved or withdrawn."),
         "withdrawn": _l("The person withdrew this request. Nothing was erased."),
-        "no_person": _l("We hold nobody under this address, only what others gave about it (a "
-                        "reference, for example). Answer the person, and correct or delete "
-                        "those rows where they are. Nothing was erased."),
+        "not_by_address": _l("This address now belongs to a staff login or to a candidate's "
+                             "account: handle the erasure from there. Nothing was erased."),
         "approved_already": _l("Someone else approved this erasure a moment ago: the person is "
                                "erased (erasure number %(tombstone)s). Nothing more was done."),
         "erased_already": _l("This person was erased already (erasure number %(tombstone)s, "
@@ -535,12 +534,16 @@ def approve_erasure(request, by, version, now=None):
     now = now or utcnow()
     if request.kind != "erasure":
         raise RequestProblem("not_erasure")
-    if request.person_id is None:
-        raise RequestProblem("no_person")
     try:
         with db.atomic():
             request = _step(request, version, OPEN, by, "done", None, now, status=DONE,
                             closed_at=now, decided_by=by.id if by else None)
+            if request.person_id is None:  # a contact person, a reference: known by the address
+                try:
+                    return registry.erase_known_by(request.email, "", f"request {request.id}",
+                                                   confirm=True)[0]
+                except (registry.NothingHeld, ValueError):  # a staff login, or a Person now
+                    raise RequestProblem("not_by_address") from None
             person = Person.get_or_none(Person.id == request.person_id)
             if person is None:  # erased by another way meanwhile (the command line, retention)
                 raise registry.AlreadyErased()

@@ -100,6 +100,7 @@ SOURCES = {
     "booking": _l("From your bookings."),
     "portal": _l("Recorded by the portal as you used it."),
     "candidate": _l("A candidate gave it to us when naming you as a reference."),
+    "customer": _l("The business customer you work for gave it to us, or you did."),
 }
 
 STAFF_ACTIONS = {
@@ -107,6 +108,8 @@ STAFF_ACTIONS = {
     "booking.attended": _l("Marked a meeting as held"),
     "booking.no_show": _l("Marked a meeting as not attended"),
     "person.rectified": _l("Corrected your data"),
+    "disclosure.shared": _l("Shared your data with a business customer"),
+    "disclosure.revoked": _l("Closed a link to what was shared"),
 }
 STAFF_ROLES = ("staff", "admin")
 
@@ -216,7 +219,13 @@ def data(c):
                        "filename": f.filename, "content_type": f.content_type, "size": f.size,
                        "path": f.path} for f in c.files],
         "recipients": [{"recipient": str(d["recipient"]), "categories": list(d["categories"]),
-                        "at": _iso(d["at"]), "basis": d["basis"]} for d in c.recipients],
+                        "at": _iso(d["at"]), "basis": d["basis"],
+                        "documents": [str(f) for f in d.get("documents", ())],
+                        "expires_at": _iso(d.get("expires_at")),
+                        "revoked_at": _iso(d.get("revoked_at")),
+                        "opened": [_iso(at) for at in d.get("opened", ())],
+                        "told": [{"at": _iso(t["at"]), "categories": list(t["categories"])}
+                                 for t in d.get("told", ())]} for d in c.recipients],
         "withheld": [{"model": m, "column": col} for m, col in registry.withheld()],
     }
 
@@ -316,6 +325,7 @@ def summary(c):
             name=c.person.name if c.person else c.request.name,
             email=c.person.email if c.person else c.request.email,
             staff_actions=STAFF_ACTIONS, contact=current_app.config["PRIVACY_CONTACT"],
+            category_names=lambda keys: [str(k.label) for k in catalog.CATEGORIES if k.key in keys],
             export_days=actions.EXPORT_DAYS)
 
 

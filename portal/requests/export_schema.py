@@ -31,7 +31,7 @@ DATE = {"type": "string", "pattern": r"^\d{4}-\d{2}-\d{2}$"}
 DATETIME = {"type": "string", "pattern": r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?$",
             "description": "UTC, ISO 8601 without an offset"}
 TIME = {"type": "string", "pattern": r"^\d{2}:\d{2}(:\d{2}(\.\d+)?)?$"}
-SOURCES = ("person", "staff", "booking", "portal", "candidate")
+SOURCES = ("person", "staff", "booking", "portal", "candidate", "customer")
 
 
 def _nullable(schema):
@@ -153,13 +153,24 @@ def export_schema():
                 "filename": {"type": "string"}, "content_type": {"type": "string"},
                 "size": {"type": "integer", "minimum": 0}, "path": {"type": "string"}})},
             "recipients": {"type": "array", "items": _object({
-                "recipient": {"type": "string"}, "categories": {
-                    "type": "array", "items": {"enum": [c.key for c in catalog.CATEGORIES]}},
-                "at": DATETIME, "basis": {"enum": list(catalog.LEGAL_BASES)}})},
+                "recipient": {"type": "string"}, "categories": _category_keys(),
+                "at": DATETIME, "basis": {"enum": list(catalog.LEGAL_BASES)},
+                "documents": {"type": "array", "items": {"type": "string"},
+                              "description": "the file names of the documents shared"},
+                "expires_at": _nullable(dict(DATETIME)),
+                "revoked_at": _nullable(dict(DATETIME)),
+                "opened": {"type": "array", "items": DATETIME,
+                           "description": "each time the recipient opened what was shared"},
+                "told": {"type": "array", "description": "corrections the recipient was told of",
+                         "items": _object({"at": DATETIME, "categories": _category_keys()})}})},
             "withheld": {"type": "array", "items": _object({
                 "model": {"type": "string"}, "column": {"type": "string"}})},
         }),
     }
+
+
+def _category_keys():
+    return {"type": "array", "items": {"enum": [c.key for c in catalog.CATEGORIES]}}
 
 
 def _file_models():

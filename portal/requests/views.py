@@ -542,11 +542,19 @@ def _erasure_page(asked, status=200, problem=None, done=None):
     """The erasure preview with its approve button, or what was done; the section alone for
     htmx (2xx, so that it is swapped in)."""
     person = Person.get_or_none(Person.id == asked.person_id) if asked.person_id else None
-    preview = registry.erasure_preview(person) if person is not None and not done else None
+    preview = _preview(asked) if asked.email and not done else None
     status = 200 if wants_fragment() else status
     return render("requests/erasure.html", fragment="erasure", status=status, r=asked,
-                  person=person, preview=preview, problem=problem, done=done,
-                  no_person=actions.RequestProblem("no_person").message)
+                  person=person, preview=preview, problem=problem, done=done)
+
+
+def _preview(asked):
+    """What erasing the request's subject does now: a Person, or whoever is known only by the
+    request's address (a contact person, a reference)."""
+    person = Person.get_or_none(Person.id == asked.person_id) if asked.person_id else None
+    if asked.person_id and person is None:
+        return None  # erased meanwhile
+    return registry.erasure_preview(person, subject=actions.subject_of(asked))
 
 
 @bp.route("/staff/requests/<int:request_id>/erasure")
@@ -583,8 +591,7 @@ def erase(request_id):
     form = StepForm()
     if not form.validate():
         return _erasure_page(asked, status=409, problem=actions.RequestProblem("changed").message)
-    before = registry.erasure_preview(Person.get_by_id(asked.person_id)) \
-        if asked.person_id and Person.get_or_none(Person.id == asked.person_id) else None
+    before = _preview(asked)
     try:
         tombstone = actions.approve_erasure(asked, current_user, form.version.data)
     except actions.RequestProblem as problem:

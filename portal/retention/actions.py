@@ -18,14 +18,16 @@ declared beside the models (`Expiry` on a registry holding). Nothing here names 
 A run computes everything due as of its `today`, so a missed night is caught up by the next.
 """
 import json
+import operator
 import time
 from dataclasses import replace
 from datetime import date, datetime, timedelta
+from functools import reduce
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from itsdangerous import BadSignature, URLSafeTimedSerializer
-from peewee import IntegrityError
+from peewee import DateField, IntegrityError
 
 from portal import catalog
 from portal.audit.actions import record
@@ -67,13 +69,27 @@ def _row_cutoff(rule, now):
     return start
 
 
-def _due_rows(holding, now):
+def _due_rows(holding, now, today=None):
+    """The ids of a holding's rows that are due: their clock has run out by `now` (a clock
+    that is a date, by the Oslo date `today`: kept through its last day), or `also` holds.
+    With `via`, the clock is a column of the row the foreign key points at; with `clear`, only
+    rows that still hold something in those columns are due."""
     model, expiry = holding.model, holding.expires
-    condition = getattr(model, expiry.clock) <= _row_cutoff(expiry.rule, now)
+    owner = getattr(model, expiry.via).rel_model if expiry.via else model
+    clock = getattr(owner, expiry.clock)
+    if isinstance(clock, DateField):
+        condition = clock < catalog.first_start_kept(expiry.rule, today or oslo_date(now))
+    else:
+        condition = clock <= _row_cutoff(expiry.rule, now)
+    if expiry.via:
+        condition = getattr(model, expiry.via).in_(owner.select(owner.id).where(condition))
     if expiry.also is not None:
         condition |= expiry.also()
     if expiry.only is not None:
         condition &= expiry.only()
+    if expiry.clear:
+        held = [getattr(model, column) != "" for column in expiry.clear]
+        condition &= reduce(operator.or_, held)
     return model.select(model.id).where(condition)
 
 
@@ -118,8 +134,9 @@ def _noticed(today, columns=()):
 
 # -- Doing it -----------------------------------------------------------------------------------
 
-def expire_rows(pace, now=None):
-    """Delete the due rows of every short-lived holding of this pace; {"rule:Model": rows}."""
+def expire_rows(pace, now=None, today=None):
+    """Delete the due rows of every short-lived holding of this pace (or empty the columns an
+    expiry clears); {"rule:Model": rows}."""
     now = now or utcnow()
     counts = {}
     for holding in expiring(pace=pace, subject=False):
@@ -127,8 +144,12 @@ def expire_rows(pace, now=None):
             continue
         model = holding.model
         with db.atomic():
-            ids = [i for (i,) in _due_rows(holding, now).tuples()]
-            deleted = model.delete().where(any_of(model.id, ids)).execute() if ids else 0
+            ids = [i for (i,) in _due_rows(holding, now, today).tuples()]
+            if ids and holding.expires.clear:
+                deleted = model.update({c: "" for c in holding.expires.clear}).where(
+                    any_of(model.id, ids)).execute()
+            else:
+                deleted = model.delete().where(any_of(model.id, ids)).execute() if ids else 0
         if deleted:
             key = f"{holding.expires.rule.key}:{holding.name}"
             counts[key] = counts.get(key, 0) + deleted
@@ -198,7 +219,7 @@ def sweep(today=None, pace="daily", now=None):
     run = RetentionRun.create(pace=pace, today=today)
     counts, errors = {}, [f"rule {key}: {problem}" for key, problem in rule_problems().items()]
     try:
-        counts.update(expire_rows(pace, now))
+        counts.update(expire_rows(pace, now, today))
     except Exception as exc:  # noqa: BLE001 - reported in the run
         errors.append(f"short-lived rows: {type(exc).__name__}")
     if pace == "daily":
@@ -228,7 +249,7 @@ def sweep(today=None, pace="daily", now=None):
 def preview(on):
     """What a daily run on date `on` would do: {"people": n, "notices": n, "rule:Model": rows}."""
     end_of_day = oslo_midnight(on + timedelta(days=1))
-    counts = {f"{h.expires.rule.key}:{h.name}": _due_rows(h, end_of_day).count()
+    counts = {f"{h.expires.rule.key}:{h.name}": _due_rows(h, end_of_day, on).count()
               for h in expiring(subject=False)}
     counts["erased:Person"] = count_due_people(on)
     counts["notices"] = len(_not_yet_told(on, columns=(Person.id, Person.last_contact_at)))

@@ -33,9 +33,11 @@ PURPOSES = {
 ROLES = {"staff": _l("A member of our staff"), "admin": _l("An administrator")}
 SOURCES = {"person": _l("Given by the person"), "staff": _l("Noted by staff"),
            "booking": _l("From a booking"), "portal": _l("Recorded by the portal"),
-           "candidate": _l("Given by a candidate who named them as a reference")}
+           "candidate": _l("Given by a candidate who named them as a reference"),
+           "customer": _l("From the business customer they work for, or from them")}
 EVALUATION_KINDS = {"evaluation": _l("Evaluation"), "competence_analysis": _l("Competence analysis")}
 STAGES = ((catalog.BOOKING, _l("Contact details")), (catalog.CANDIDATE, _l("Candidate profile")),
+          (catalog.CUSTOMER, _l("As a contact person at a business customer")),
           (catalog.RECORD, _l("Records of our dealings with the person")))
 
 

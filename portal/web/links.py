@@ -16,7 +16,7 @@ LINKS = "links"  # session: {purpose: {handle: token}}
 KEPT_PER_PURPOSE = 5
 # Paths whose next segment is a token (the /link/<handle> pages carry none).
 TOKEN_PATHS = ("register/verify", "register/invite", "password/reset", "account/email/confirm",
-               "book/cancel", "book/move", "keep", "privacy/exports")
+               "book/cancel", "book/move", "keep", "privacy/exports", "shared")
 _TOKEN_IN_PATH = re.compile(r"(/(?:%s)/)(?!link/)[^/?#\s\"']+" % "|".join(
     re.escape(p) for p in TOKEN_PATHS))
 

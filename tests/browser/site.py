@@ -52,6 +52,8 @@ NOT_PAGES = {
     "documents.staff_download": "the stored file",
     "requests.download": "the zip of a person's data (or, to someone not yet confirmed, a page "
                          "walked in tests/requests)",
+    "shared.document": "a shared document (or, to a browser without the code, the code page "
+                       "walked in tests/customers)",
 }
 # Query strings of pages that show more with one: the staff search with results.
 QUERIES = {"staff.find": "q=kari&why=matching"}
@@ -128,6 +130,7 @@ def fill(app):
     three_years = timedelta(days=3 * 365)
     make_person(name="Gunnar Gammel-Kontakt", email=f"gammel.kontakt.{LONG_EMAIL}",
                 last_contact_at=utcnow() - three_years + timedelta(days=12))
+    customer, contact, shared = _customers(person, staff)
     retention_actions.sweep()  # a run for the staff retention page to list
     make_person(name="Vera Varslet-Ikke", last_contact_at=utcnow() - three_years + timedelta(days=20))
     _assign(staff)
@@ -156,6 +159,7 @@ def fill(app):
             "request_id": own_request.id,
             "person_id": person.id, "why": "matching",
             "hold_id": hold.id,
+            "customer_id": customer.id, "contact_id": contact.id,
         },
         # Routes whose <request_id> is a request of one kind: an erasure, a correction.
         "endpoint_values": {
@@ -176,8 +180,41 @@ def fill(app):
             "auth.confirm_email": auth_actions.issue_token(
                 auth_actions.CHANGE_EMAIL, "kari.ny.adresse@example.no", timedelta(hours=1),
                 user=candidate),
+            "shared.page": shared.token,
         },
     }
+
+
+def _customers(person, staff):
+    """Business customers: one with an agreement in force, two contact persons (one with a
+    long name and address) and agreements, one whose agreement has ended; the candidate shared
+    with the first (a link opened, one closed); returns (customer, contact, open share)."""
+    from portal.customers import actions as customers
+    from portal.customers import sharing
+    today = schedule.oslo_today()
+    customer = customers.create_customer(
+        "Bygg og Anlegg Vestlandet Aksjeselskap Avdeling Bergen", "974760673",
+        today - timedelta(days=400), today + timedelta(days=700), "Ole Olsen", staff)
+    contact = customers.add_contact(customer, {
+        "name": LONG_NAME, "title": "Rekrutteringsansvarlig for prosjektavdelingen",
+        "email": LONG_EMAIL, "phone": "+4798765432", "locale": "nb"}, staff)
+    second = customers.add_contact(customer, {"name": "Ole Olsen", "title": "Daglig leder",
+                                              "email": "ole@bygg.example.no", "phone": "",
+                                              "locale": "en"}, staff)
+    customers.add_agreement(customer, today + timedelta(days=701), today + timedelta(days=1100),
+                            "Ole Olsen", second.id, staff)
+    ended = customers.create_customer("Fjordtransport AS", "923609016",
+                                      today - timedelta(days=900), today - timedelta(days=30),
+                                      "Ola Fjord", staff)
+    customers.add_contact(ended, {"name": "Ola Fjord", "title": "Innkjøper", "email": "",
+                                  "phone": "", "locale": "nb"}, staff)
+    documents = [d.id for d in sharing.shareable_documents(person)][:2]
+    closed = sharing.share(person, second.id, ["name"], [], staff)
+    sharing.revoke(closed, staff)
+    shared = sharing.share(person, contact.id, ["name", "work_experience", "languages",
+                                                "availability_salary"], documents, staff)
+    sharing.opened(shared)
+    return customer, contact, shared
 
 
 def _past(consultants, person):

@@ -192,18 +192,26 @@ def test_an_erasure_already_done_by_retention_while_the_request_stood(app, db, m
 
 
 def test_an_erasure_asked_about_someone_held_only_as_a_reference(client, login_as, outbox):
+    """Someone held only as a candidate's reference is erased by their address: the staff page
+    shows what goes, and approving it removes the reference row and tells them."""
     from portal.candidates.models import Reference
-    Reference.create(person=make_person(), name="Ola Ref", email="ola.ref@example.no")
+    candidate = make_person()
+    Reference.create(person=candidate, name="Ola Ref", email="ola.ref@example.no")
     asked = actions.ask_publicly("erasure", "Ola Ref", "ola.ref@example.no", "", "nb", "1.2.3.4")
     asked = actions.verify(asked, "code")
     assert asked.is_open and asked.person_id is None
     login_as("staff")
     page = client.get(f"/staff/requests/{asked.id}/erasure").get_data(as_text=True)
-    assert "Vi har ingen person med denne adressen" in page and "Godkjenn: slett nå" not in page
+    assert "ola.ref@example.no" in page and "Godkjenn: slett nå" in page
+    assert "Oppgitt som referanse av en kandidat" in page  # the category of the row that goes
     body = client.post(f"/staff/requests/{asked.id}/erase", data={"version": asked.version},
                        headers=HTMX).get_data(as_text=True)
-    assert "Vi har ingen person med denne adressen" in body
-    assert Reference.select().count() == 1 and PrivacyRequest.get_by_id(asked.id).is_open
+    assert "Slettet (sletting nummer" in body
+    assert Reference.select().count() == 0 and Person.get_by_id(candidate.id)  # the candidate stays
+    assert PrivacyRequest.get_or_none(PrivacyRequest.id == asked.id) is None
+    tombstone = Tombstone.get(Tombstone.reason == f"request {asked.id}")
+    assert registry.was_erased("ola.ref@example.no") == [tombstone]
+    assert outbox.to("ola.ref@example.no")[-1].subject == "Dine opplysninger er slettet"
 
 
 def test_an_erasure_request_is_not_marked_done_by_hand(client, login_as):

@@ -1,0 +1,1 @@
+"""Business customers, their contact persons and agreements, and sharing candidates with them."""
