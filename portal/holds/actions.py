@@ -310,6 +310,16 @@ def release(today):
     return {"holds ended": ended, "holds released": released, "held items erased": items}
 
 
+def due(on):
+    """What `release(on)` would do, changing nothing: the holds that end, the holds on erased
+    people whose kept items go, and how many items (the retention preview)."""
+    ending = LegalHold.ended_at.is_null() & (LegalHold.ends_on < on)
+    released = LegalHold.tombstone.is_null(False) & (LegalHold.ended_at.is_null(False) | ending)
+    return {"holds ended": LegalHold.select().where(ending).count(),
+            "holds released": LegalHold.select().where(released).count(),
+            "held items erased": HeldData.select().join(LegalHold).where(released).count()}
+
+
 # --- The staff queue ------------------------------------------------------------------------------
 
 def _ending_soon_condition(today, days=ENDING_SOON_DAYS):

@@ -56,5 +56,5 @@ personal_data = (
     held,
     Files(held),
     Restriction("legal holds", standing=actions.standing, keep=actions.keep,
-                erased=actions.erased, release=actions.release),
+                erased=actions.erased, release=actions.release, due=actions.due),
 )

@@ -186,13 +186,15 @@ class Restriction:
     files they name ({(model, row id): storage id}), which are then not removed; after the
     tombstones exist, `erased({person id: tombstone})` marks every hold of those people.
     `release(today)` ends the holds whose end has passed and erases what they kept; it
-    returns counts for the retention run.
+    returns counts for the retention run. `due(on)` gives the same counts that `release(on)`
+    would give, changing nothing (the retention preview).
     """
     name: str
     standing: Callable
     keep: Callable
     erased: Callable
     release: Callable
+    due: Callable
 
 
 @dataclass(frozen=True)

@@ -253,6 +253,9 @@ def preview(on):
               for h in expiring(subject=False)}
     counts["erased:Person"] = count_due_people(on)
     counts["notices"] = len(_not_yet_told(on, columns=(Person.id, Person.last_contact_at)))
+    for restriction in registry.restrictions():  # legal holds that end, and what they kept
+        for key, number in restriction.due(on).items():
+            counts[key] = counts.get(key, 0) + number
     return counts
 
 

@@ -201,6 +201,10 @@ def test_retention_keeps_the_held_categories_restricted_and_erases_them_when_the
     assert JobNote.select().count() == 0 and Evaluation.select().count() == 0
     assert LegalHold.get_by_id(hold.id).tombstone == Tombstone.get(
         Tombstone.email_hash == registry._email_hash(person.email)).id
+    # The retention preview (the staff page, `retention preview --on`) says when it goes.
+    assert retention.preview(ends)["held items erased"] == 0
+    ahead = retention.preview(ends + timedelta(days=1))
+    assert (ahead["holds ended"], ahead["holds released"], ahead["held items erased"]) == (1, 1, 1)
     # The hold's last day: still kept.
     with time_machine.travel(_oslo_morning(ends), tick=False):
         retention.sweep()
