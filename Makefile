@@ -51,6 +51,8 @@ test: setup browser
 bench: setup
 	$(BIN)/python -m bench
 	$(BIN)/python -m bench.staff
+	$(BIN)/python -m bench.audit
+	$(BIN)/python -m bench.retention
 
 clean:
 	rm -rf $(VENV) node_modules static/vendor instance/static

@@ -1,10 +1,15 @@
-"""Audited reads by many staff at once (`python -m bench.audit`; DATABASE_URL for PostgreSQL).
+"""Audited reads by many staff at once (`python -m bench.audit`, part of `make bench`).
 
 record() takes no lock: twenty record views in twenty transactions write side by side, and the
-sealing job chains them afterwards. Prints the median of each.
+sealing job chains them afterwards. Prints the median of each, on SQLite (a temporary folder)
+and on PostgreSQL, in a database of its own (BENCH_AUDIT_POSTGRES_URL, by default
+postgresql://postgres@127.0.0.1:5432/bench_audit: created and dropped after; one with tables
+the bench did not create is refused). DATABASE_URL is not used.
 """
 import os
+import shutil
 import statistics
+import sys
 import tempfile
 import threading
 import time
@@ -15,6 +20,9 @@ from portal.audit.actions import record, seal
 from portal.config import TestConfig
 from portal.db import db
 from portal.schema import migrate
+
+POSTGRES_URL = os.environ.get("BENCH_AUDIT_POSTGRES_URL",
+                              "postgresql://postgres@127.0.0.1:5432/bench_audit")
 
 
 def timed(label, goal_ms, func, repeat=20, prepare=None):
@@ -44,10 +52,7 @@ def twenty_record_views():
         list(pool.map(view, range(20)))
 
 
-def main():
-    workdir = tempfile.mkdtemp(prefix="portal-bench-audit-")
-    url = os.environ.get("DATABASE_URL") or f"sqlite:///{workdir}/bench.sqlite3"
-
+def measure(label, url, workdir):
     class Config(TestConfig):
         DATABASE_URL = url
         INSTANCE_DIR = workdir
@@ -55,9 +60,37 @@ def main():
     app = create_app(Config)
     with app.app_context():
         migrate()
-        timed("20 audited record views at once (20 threads)", 300, twenty_record_views)
-        timed("seal() 20 waiting events into the chain", 50, seal, prepare=twenty_record_views)
+        if url.startswith("postgres"):
+            db.execute_sql("CREATE TABLE IF NOT EXISTS bench_marker (id integer)")
+        timed(f"{label}: 20 audited record views at once (20 threads)", 300, twenty_record_views)
+        timed(f"{label}: seal() 20 waiting events into the chain", 50, seal,
+              prepare=twenty_record_views)
+        db.close()
+        db.obj.close_all()  # the pool's idle connections too, so the database can be dropped
+
+
+def main():
+    from bench.__main__ import Refused, drop_postgres, prepare_postgres
+    workdir = tempfile.mkdtemp(prefix="portal-bench-audit-")
+    try:
+        measure("SQLite", f"sqlite:///{workdir}/bench.sqlite3", workdir)
+        try:
+            created = prepare_postgres(POSTGRES_URL)
+        except Refused as refused:
+            print(f"refused: {refused}")
+            return 2
+        except Exception as exc:
+            print(f"PostgreSQL skipped: cannot use {POSTGRES_URL} ({str(exc).strip()})")
+            return 0
+        try:
+            measure("PostgreSQL", POSTGRES_URL, workdir)
+        finally:
+            if created:
+                drop_postgres(POSTGRES_URL)
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())
