@@ -343,14 +343,18 @@ def decide(request, by, version, decisions, message="", now=None):
         pending = list(ProposedValue.select().where(ProposedValue.request == request.id,
                                                     ProposedValue.decision == PENDING)
                        .order_by(ProposedValue.id))
-        problems, applied = {}, {}
+        problems, applied, accepted = {}, {}, set()
         for pv in pending:
             decision, reason = decisions.get(pv.id, (None, ""))
             if decision not in (ACCEPTED, REFUSED):
                 problems[pv.id] = [str(_l("Accept or refuse this value."))]
             elif decision == REFUSED and not (reason or "").strip():
                 problems[pv.id] = [str(_l("Write why the value is refused: the person is told."))]
+            elif decision == ACCEPTED and pv.target in accepted:  # joined requests, one field
+                problems[pv.id] = [str(_l("Another value for the same field is accepted: accept "
+                                          "one of them, and refuse the other."))]
             elif decision == ACCEPTED:
+                accepted.add(pv.target)
                 problem = _apply(pv, person, applied)
                 if problem:
                     problems[pv.id] = problem

@@ -11,7 +11,7 @@ import unicodedata
 from flask_babel import lazy_gettext as _l
 from wtforms import IntegerField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice, SelectField
-from wtforms.validators import InputRequired, Length, Optional
+from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
 from portal.corrections import actions
 from portal.people import registry
@@ -158,7 +158,7 @@ DECISION_CHOICES = (actions.ACCEPTED, actions.REFUSED)
 
 class DecisionForm(Form):
     """The request's step counter and an optional message; decisions are read per value."""
-    version = IntegerField(validators=[InputRequired()])
+    version = IntegerField(validators=[InputRequired(), NumberRange(min=0, max=2 ** 31 - 1)])
     message = TextAreaField(_l("Message to the person (optional)"), filters=[strip, nfc],
                             validators=[Optional(), plain_text_lines, Length(max=5000)],
                             render_kw={"rows": 3, "maxlength": 5000})

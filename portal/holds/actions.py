@@ -160,6 +160,14 @@ def kept_counts(holds):
         any_of(HeldData.hold, ids)).group_by(HeldData.hold).tuples())
 
 
+def restricted(item):
+    """Whether an exported item (registry.Item) is what a hold kept of someone erased, or that
+    hold: found again by the address when it comes back, it is shown to whoever proves the
+    address (their copy), but never used, so never in a staff record."""
+    return item.model == "HeldData" or (
+        item.model == "LegalHold" and item.fields.get("tombstone") is not None)
+
+
 # --- Administrators' steps ----------------------------------------------------------------------
 
 def place(person, reason, ends_on, categories, by, today=None):

@@ -2,7 +2,7 @@
 from flask_babel import lazy_gettext as _l
 from wtforms import DateField, IntegerField, SelectMultipleField, TextAreaField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, InputRequired, Length, ValidationError
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from portal.holds import actions
@@ -57,8 +57,8 @@ class HoldForm(Form):
 
 class ChangeHoldForm(HoldForm):
     """A change: the hold's step counter as the administrator saw it."""
-    version = IntegerField(validators=[InputRequired()])
+    version = IntegerField(validators=[InputRequired(), NumberRange(min=0, max=2 ** 31 - 1)])
 
 
 class EndHoldForm(Form):
-    version = IntegerField(validators=[InputRequired()])
+    version = IntegerField(validators=[InputRequired(), NumberRange(min=0, max=2 ** 31 - 1)])

@@ -275,11 +275,16 @@ def rectify(person, changes, by, row=None, stamp=None, told=None):
     if not changed:
         return {}
     with db.atomic():
-        for column, value in [*((c, changes[c]) for c in changed), *stamp.items()]:
+        written = [*((c, changes[c]) for c in changed), *stamp.items()]
+        for column, value in written:
             setattr(row, column, value)
+        columns = [c for c, _ in written]
         if "updated_at" in row._meta.fields:
             row.updated_at = utcnow()
-        row.save()
+            columns.append("updated_at")
+        # Only these columns: the row was read a while ago (a correction decided on a page),
+        # and what was changed meanwhile in its other columns stays.
+        row.save(only=[row._meta.fields[c] for c in columns])
         record("person.rectified", person=person, model=holding.name, row=row.id,
                fields=sorted(changed), by=by)
         if by == "person":

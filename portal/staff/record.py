@@ -18,6 +18,7 @@ from portal.audit.actions import record
 from portal.booking.models import KIND_LABELS, PLACE_LABELS, STATUS_LABELS, Consultant
 from portal.candidates.forms import GENDERS, MARITAL_STATUSES
 from portal.db import db
+from portal.holds import actions as holds
 from portal.people import registry
 from portal.people.models import Person
 from portal.staff.models import RecordView
@@ -126,7 +127,11 @@ def readable(model, column, value, consultants):
 def record_page(person):
     """What the record shows: [(stage title, [Shown])], every category holding anything (and
     the two staff write, once the candidate stage is open), in catalog order."""
-    exported = {g.category.key: g for g in registry.export_person(person)}
+    exported = {}
+    for g in registry.export_person(person):
+        g.items = [i for i in g.items if not holds.restricted(i)]
+        if g.items:
+            exported[g.category.key] = g
     models = {h.name: h.model for h in registry.row_holdings()}
     consultant_ids = {i.fields.get("consultant") for g in exported.values() for i in g.items
                       if i.model == "Booking"}
