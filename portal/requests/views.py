@@ -543,6 +543,8 @@ def _erasure_page(asked, status=200, problem=None, done=None):
     htmx (2xx, so that it is swapped in)."""
     person = Person.get_or_none(Person.id == asked.person_id) if asked.person_id else None
     preview = _preview(asked) if asked.email and not done else None
+    if preview is None and not (done or problem) and asked.email and asked.person_id is None:
+        problem = actions.RequestProblem("not_by_address").message
     status = 200 if wants_fragment() else status
     return render("requests/erasure.html", fragment="erasure", status=status, r=asked,
                   person=person, preview=preview, problem=problem, done=done)
@@ -554,7 +556,10 @@ def _preview(asked):
     person = Person.get_or_none(Person.id == asked.person_id) if asked.person_id else None
     if asked.person_id and person is None:
         return None  # erased meanwhile
-    return registry.erasure_preview(person, subject=actions.subject_of(asked))
+    subject = actions.subject_of(asked)
+    if person is None and subject.person is not None:
+        return None  # the address is a candidate's now: not this request's to erase
+    return registry.erasure_preview(person, subject=subject)
 
 
 @bp.route("/staff/requests/<int:request_id>/erasure")

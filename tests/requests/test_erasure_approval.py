@@ -214,6 +214,21 @@ def test_an_erasure_asked_about_someone_held_only_as_a_reference(client, login_a
     assert outbox.to("ola.ref@example.no")[-1].subject == "Dine opplysninger er slettet"
 
 
+def test_an_erasure_by_address_that_is_a_candidates_now_shows_nothing_of_them(client, login_as):
+    """A request made by address before that address became a candidate's: staff are told to
+    handle it from the candidate's side, and see none of the candidate's data here."""
+    from portal.candidates.models import Reference
+    Reference.create(person=make_person(), name="Ola Ref", email="ola.ref@example.no")
+    asked = actions.verify(actions.ask_publicly("erasure", "Ola Ref", "ola.ref@example.no", "",
+                                                "nb", "1.2.3.4"), "code")
+    make_person(name="Ola Nykandidat", email="ola.ref@example.no", phone="+4790000001")
+    login_as("staff")
+    page = client.get(f"/staff/requests/{asked.id}/erasure").get_data(as_text=True)
+    assert "Denne adressen hører nå til en ansattinnlogging eller en kandidats konto" in page
+    assert "Godkjenn: slett nå" not in page and "+4790000001" not in page
+    assert "Ola Nykandidat" not in page
+
+
 def test_an_erasure_request_is_not_marked_done_by_hand(client, login_as):
     asked = _erasure(make_person())
     login_as("staff")
