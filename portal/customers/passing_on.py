@@ -91,27 +91,30 @@ def _corrected_context(notice):
             "categories": _labels(found.category_keys), "open": disclosure.is_open()}
 
 
-def erasure(person, subject):
-    """A person is being erased (registry.ERASE_PASS_ON, before their rows go): tell each
+def erasure(people):
+    """People are being erased (registry.ERASE_PASS_ON, before their rows go): tell each
     contact person who received their data to delete it. The e-mail holds the name and what
-    was shared as plain values, as the rows go now. Returns whom it told."""
-    disclosures = list(_received([person.id]))
+    was shared as plain values, as the rows go now. One query for every person of the batch;
+    returns {person id: [whom it told]}."""
+    names = {p.id: p.name for p in people}
+    disclosures = list(_received(names))
     document_ids = sorted({i for d in disclosures for i in d.document_ids})
     files = {d.id: d.filename for d in Document.select(Document.id, Document.filename).where(
         any_of(Document.id, document_ids))} if document_ids else {}
-    told = []
+    told = {}
     for disclosure in disclosures:
-        contact = disclosure.contact
+        contact, person_id = disclosure.contact, disclosure.person_id
         queue_email(contact.email, _l("Delete the details of a candidate from ressursbasen.no"),
                     ERASED_EMAIL, locale=contact.locale, contact=contact.name,
-                    name=_shared_name(disclosure, person.name), reference=disclosure.id,
+                    name=_shared_name(disclosure, names[person_id]), reference=disclosure.id,
                     shared_at=disclosure.shared_at.isoformat(),
                     categories=disclosure.category_keys,
                     documents=[files[i] for i in disclosure.document_ids if i in files])
-        record("disclosure.erasure_passed_on", person=person.id, disclosure=disclosure.id,
+        record("disclosure.erasure_passed_on", person=person_id, disclosure=disclosure.id,
                customer=disclosure.customer_id)
-        if recipient(disclosure) not in told:
-            told.append(recipient(disclosure))
+        whom = told.setdefault(person_id, [])
+        if recipient(disclosure) not in whom:
+            whom.append(recipient(disclosure))
     return told
 
 

@@ -228,7 +228,8 @@ class NotRectifiable(ValueError):
 # Art. 19: whom a correction or an erasure is passed on to. Each callable tells the recipients
 # of the person's data (business customers) and returns whom it told, as readable names:
 #   PASS_ON:       (person, row, {column: old value}, by) -> [recipient], after a correction
-#   ERASE_PASS_ON: (person, subject) -> [recipient], before an erasure removes the rows
+#   ERASE_PASS_ON: (people) -> {person id: [recipient]}, before an erasure removes the rows
+#                  (set-based: one call for every person of a batch)
 # They run inside the transaction of the change: what they write (e-mails in the outbox) goes
 # out only once it has committed. portal/customers registers both.
 PASS_ON = []
@@ -533,11 +534,12 @@ def end_holds(today=None):
     return counts
 
 
-def _tell_recipients(person, subject):
-    """Art. 19: tell whoever received the person's data of the erasure; returns whom."""
-    told = []
+def _tell_recipients(people):
+    """Art. 19: tell whoever received these people's data of the erasure; {person id: [whom]}."""
+    told = {p.id: [] for p in people}
     for pass_on in ERASE_PASS_ON:
-        told += [r for r in (pass_on(person, subject) or ()) if r not in told]
+        for person_id, recipients in (pass_on(people) or {}).items():
+            told[person_id] += [r for r in recipients if r not in told[person_id]]
     return told
 
 
@@ -625,7 +627,7 @@ def erase_people(person_ids, reason, confirm=False, only=None, request=None):
         subjects = subjects_of(present)
         everyone = group(subjects.values())
         holds = standing_holds([p.id for p in present])
-        told = {p.id: _tell_recipients(p, subjects[p.id]) for p in present}
+        told = _tell_recipients(present)
         kept_files = set()
         for person in present:
             kept_files |= _keep_held(holds.get(person.id, ()), subjects[person.id], person.id)
