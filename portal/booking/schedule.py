@@ -8,21 +8,14 @@ from flask_babel import lazy_gettext as _l
 
 from portal.booking.models import HOLDING, AvailabilityException, Booking, Consultant, WeeklyHours
 from portal.db import Bound, Prepared, db, utcnow
+from portal.problems import Problem
 
 OSLO = ZoneInfo("Europe/Oslo")
 
 
-class BookingProblem(Exception):
+class BookingProblem(Problem):
     """Something the person must be told; `code` picks the message from MESSAGES."""
     MESSAGES = {}
-
-    def __init__(self, code):
-        super().__init__(code)
-        self.code = code
-
-    @property
-    def message(self):
-        return self.MESSAGES[self.code]
 
 
 class SlotProblem(BookingProblem):

@@ -14,13 +14,14 @@ from peewee import IntegrityError, fn
 from portal.audit.actions import record
 from portal.customers.models import Customer, CustomerAgreement, CustomerContact
 from portal.db import db, oslo_date, utcnow
+from portal.problems import Problem
 
 IN_FORCE, UPCOMING, ENDED = "in_force", "upcoming", "ended"
 STATUS_LABELS = {IN_FORCE: _l("Agreement in force"), UPCOMING: _l("Agreement not started yet"),
                  ENDED: _l("No agreement in force")}
 
 
-class CustomerProblem(Exception):
+class CustomerProblem(Problem):
     """A change that cannot be made; `code` picks the message, nothing was changed."""
     MESSAGES = {
         "org_taken": _l("A customer with this organisation number is registered already."),
@@ -30,14 +31,6 @@ class CustomerProblem(Exception):
                            "agreement first."),
         "not_this_customer": _l("This contact person works for another customer."),
     }
-
-    def __init__(self, code):
-        super().__init__(code)
-        self.code = code
-
-    @property
-    def message(self):
-        return self.MESSAGES[self.code]
 
 
 def today_in_oslo():

@@ -45,6 +45,7 @@ from portal.mail.actions import Gone, email_context, queue_email
 from portal.people import registry
 from portal.people.holdings import Subject
 from portal.people.models import Person
+from portal.problems import Problem
 from portal.verification import actions as verification
 from portal.web.links import external_url
 
@@ -56,7 +57,7 @@ REVOKED_WHY = {STAFF: _l("Closed by our staff"),
                CONSENT_WITHDRAWN: _l("Closed when you withdrew your consent")}
 
 
-class ShareProblem(Exception):
+class ShareProblem(Problem):
     """A share that is not made; `code` picks the message, nothing was shared."""
     MESSAGES = {
         "no_consent": _l("This candidate has not consented to sharing with business customers, "
@@ -74,18 +75,8 @@ class ShareProblem(Exception):
         "no_candidate": _l("This person is no longer registered. Nothing was shared."),
     }
 
-    def __init__(self, code, **values):
-        super().__init__(code)
-        self.code = code
-        self.values = values
 
-    @property
-    def message(self):
-        text = self.MESSAGES[self.code]
-        return str(text) % self.values if self.values else text
-
-
-class LinkProblem(Exception):
+class LinkProblem(Problem):
     """A link that shows nothing; `code` picks the message and the status."""
     MESSAGES = {
         "invalid": _l("This link is not valid. Use the link in our e-mail as it is."),
@@ -99,18 +90,6 @@ class LinkProblem(Exception):
     }
     STATUS = {"invalid": 404, "not_here": 404, "expired": 410, "revoked": 410, "closed": 410,
               "other_contact": 422}
-
-    def __init__(self, code):
-        super().__init__(code)
-        self.code = code
-
-    @property
-    def message(self):
-        return self.MESSAGES[self.code]
-
-    @property
-    def status(self):
-        return self.STATUS[self.code]
 
 
 # --- What may be shared --------------------------------------------------------------------------

@@ -19,6 +19,7 @@ from portal import catalog, storage
 from portal.audit.actions import record
 from portal.db import any_of, db, oslo_date, utcnow
 from portal.holds.models import HeldData, LegalHold
+from portal.problems import Problem
 
 ENDING_SOON_DAYS = 30
 QUEUE_KIND = "holds"  # its kind in the staff queue (portal/staff/sections.py)
@@ -41,7 +42,7 @@ def labels(keys):
     return [c.label for c in catalog.CATEGORIES if c.key in set(keys)]
 
 
-class HoldProblem(Exception):
+class HoldProblem(Problem):
     """A change to a hold that cannot be made; `code` picks the message; nothing was changed."""
     MESSAGES = {
         "changed": _l("Someone else changed this hold at the same moment. This is how it stands "
@@ -56,14 +57,6 @@ class HoldProblem(Exception):
         "no_reason": _l("Write why the data must be kept. Nothing was changed."),
         "no_categories": _l("Choose at least one kind of data to keep. Nothing was changed."),
     }
-
-    def __init__(self, code):
-        super().__init__(code)
-        self.code = code
-
-    @property
-    def message(self):
-        return self.MESSAGES[self.code]
 
 
 def today_in_oslo():

@@ -25,6 +25,7 @@ from portal.db import db, utcnow
 from portal.mail.actions import Gone, email_context, queue_email
 from portal.people import registry
 from portal.people.models import Person, Tombstone
+from portal.problems import Problem
 from portal.queue import enqueue
 from portal.requests import deadlines
 from portal.requests.forms import DETAILS_MAX, KIND_LABELS
@@ -72,7 +73,7 @@ STATUS_LABELS = {
 }
 
 
-class RequestProblem(Exception):
+class RequestProblem(Problem):
     """A step that cannot be taken; `code` picks the message, nothing was changed."""
     MESSAGES = {
         "gone": _l("No request is waiting for a code in this browser: it was confirmed "
@@ -110,16 +111,6 @@ class RequestProblem(Exception):
         "request_gone": _l("This request no longer exists: the person was erased meanwhile, and their "
                    "requests with them. Nothing was done."),
     }
-
-    def __init__(self, code, **values):
-        super().__init__(code)
-        self.code = code
-        self.values = values
-
-    @property
-    def message(self):
-        message = self.MESSAGES[self.code]
-        return message % self.values if self.values else message
 
 
 def _limit(name, default):
@@ -649,7 +640,7 @@ def download_url(export):
     return _url("requests.download", token=download_token(export))
 
 
-class LinkProblem(Exception):
+class LinkProblem(Problem):
     """A download link that does not lead to a copy; `code` picks the message."""
     MESSAGES = {
         "invalid": _l("This download link is not valid. Use the link from the e-mail or from "
@@ -660,18 +651,6 @@ class LinkProblem(Exception):
                         "that asked for it, or confirm the address it was sent to."),
     }
     STATUS = {"invalid": 404, "expired": 410, "not_yours": 403}
-
-    def __init__(self, code):
-        super().__init__(code)
-        self.code = code
-
-    @property
-    def message(self):
-        return self.MESSAGES[self.code]
-
-    @property
-    def status(self):
-        return self.STATUS[self.code]
 
 
 def export_from_token(token, now=None):

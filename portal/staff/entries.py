@@ -10,9 +10,10 @@ from portal.auth.models import User
 from portal.candidates.models import Evaluation, NotedAvailability, Statement
 from portal.db import db
 from portal.people import registry
+from portal.problems import Problem
 
 
-class EntryProblem(Exception):
+class EntryProblem(Problem):
     """A staff entry that cannot be saved; nothing was changed."""
     MESSAGES = {
         "closed": _l("The candidate stage is not open for this person. Staff entries open when "
@@ -20,14 +21,6 @@ class EntryProblem(Exception):
         "changed": _l("Someone else changed this meanwhile, so your change was not saved. Here "
                       "it is as it is now: make your change again if it is still needed."),
     }
-
-    def __init__(self, code):
-        super().__init__(code)
-        self.code = code
-
-    @property
-    def message(self):
-        return self.MESSAGES[self.code]
 
 
 def evaluations_of(person):

@@ -19,6 +19,7 @@ from peewee import SQL, NodeList, Tuple
 
 from portal.db import db, is_postgres
 from portal.people.models import Person, name_key
+from portal.problems import Problem
 
 MAX_QUERY = 100    # characters: longer than any name, address or number we hold
 PAGE_SIZE = 20
@@ -28,20 +29,12 @@ _PHONE = re.compile(r"\+?[0-9 ().-]+")
 _ADDRESS_START = re.compile(r"[^\s@]*[._+][^\s@]*")
 
 
-class SearchProblem(ValueError):
+class SearchProblem(Problem, ValueError):
     MESSAGES = {
         "too_long": _l("Search with at most %(n)d characters: a name, an e-mail address or a "
                        "phone number.", n=MAX_QUERY),
         "empty": _l("Type a name, an e-mail address or a phone number, with letters or digits."),
     }
-
-    def __init__(self, code):
-        super().__init__(code)
-        self.code = code
-
-    @property
-    def message(self):
-        return self.MESSAGES[self.code]
 
 
 @dataclass(frozen=True)

@@ -46,6 +46,8 @@ from typing import Any, Callable
 from flask_babel import lazy_gettext as _l
 from peewee import Tuple
 
+from portal.problems import Problem
+
 # The assignee filter's "nobody": items assigned to no one.
 NOBODY = 0
 
@@ -115,7 +117,7 @@ class Moved(Exception):
     """An action on an item that is no longer as the staff member saw it; nothing changed."""
 
 
-class QueueProblem(ValueError):
+class QueueProblem(Problem, ValueError):
     """A filter, a page link or an action the queue cannot take; `message` says why, in the
     staff member's language. Nothing was changed."""
     MESSAGES = {
@@ -130,15 +132,6 @@ class QueueProblem(ValueError):
                       "was changed."),
         "expired": _l("The page had been open too long. Please try again."),
     }
-
-    def __init__(self, code, **values):
-        super().__init__(code)
-        self.code = code
-        self.values = values
-
-    @property
-    def message(self):
-        return self.MESSAGES[self.code] % self.values if self.values else self.MESSAGES[self.code]
 
 
 # --- Page links: an item's key as text, and back ---------------------------------------------------

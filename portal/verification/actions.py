@@ -19,6 +19,7 @@ from portal import catalog
 from portal.db import Bound, Prepared, db, prepared_insert, utcnow
 from portal.mail.actions import email_context, queue_email
 from portal.mail.limits import ensure_mail_allowed, recipient_key
+from portal.problems import Problem
 from portal.verification.models import Challenge, CodeQuota
 from portal.web.formats import format_when
 
@@ -36,7 +37,7 @@ PURPOSES = {
 }
 
 
-class CodeProblem(Exception):
+class CodeProblem(Problem):
     """A code that is not accepted; `code` picks the message."""
     MESSAGES = {
         "unknown": _l("This code cannot be used here. Ask for a new code."),
@@ -47,7 +48,6 @@ class CodeProblem(Exception):
 
     def __init__(self, code, tries_left=0):
         super().__init__(code)
-        self.code = code
         self.tries_left = tries_left
 
     @property
@@ -56,7 +56,7 @@ class CodeProblem(Exception):
             return ngettext("That is not the code we sent. You can try %(num)d more time.",
                             "That is not the code we sent. You can try %(num)d more times.",
                             self.tries_left)
-        return self.MESSAGES[self.code]
+        return super().message
 
     @property
     def needs_new_code(self):
