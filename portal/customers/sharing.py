@@ -198,8 +198,10 @@ def share(person, contact_id, category_keys, document_ids, by, now=None):
         consent = consent_of(person)
         if not (consent and consent.given):
             raise ShareProblem("no_consent")
-        by_kind = _document_categories()
-        chosen = set(keys) | {by_kind[d.kind].key for d in documents}
+        # A document's category is named for it only when the category is nothing but
+        # documents (a CV, a photo): a certificate alone does not share the list of certificates.
+        by_kind, rows = _document_categories(), {c.key for c in offered_categories()}
+        chosen = set(keys) | {by_kind[d.kind].key for d in documents} - rows
         token = secrets.token_urlsafe(32)
         disclosure = Disclosure.create(
             person=person.id, customer=customer.id, contact=contact.id,
@@ -466,10 +468,17 @@ def every_disclosure(limit=200):
 
 
 def received_by(person):
-    """{category key: [customer names]}: who received each of the person's categories."""
+    """{category key: [customer names]}: who received each of the person's categories (the
+    categories shared, and those of the documents shared)."""
+    by_kind = _document_categories()
+    kinds = {d.id: d.kind for d in Document.select(Document.id, Document.kind).where(
+        Document.person == person.id)}
     found = {}
-    for line in lines(disclosures_of(person)):
-        for key in line.keys:
+    disclosures = list(disclosures_of(person))
+    for line, disclosure in zip(lines(disclosures), disclosures):
+        keys = list(line.keys) + [by_kind[kinds[i]].key for i in disclosure.document_ids
+                                  if i in kinds]
+        for key in keys:
             if line.customer not in found.setdefault(key, []):
                 found[key].append(line.customer)
     return found
