@@ -33,6 +33,7 @@ from portal.consent.models import Consent
 from portal.customers import actions as customers
 from portal.customers.models import (
     CONSENT_WITHDRAWN,
+    CONTACT_CHANGED,
     STAFF,
     Customer,
     CustomerContact,
@@ -53,7 +54,8 @@ PURPOSE = "share_with_customers"   # the consent purpose sharing rests on (catal
 CODE_PURPOSE = "share_link"        # the purpose of the codes that open a link
 SHARED_EMAIL = "customers/email/shared"
 REVOKED_WHY = {STAFF: _l("Closed by our staff"),
-               CONSENT_WITHDRAWN: _l("Closed when you withdrew your consent")}
+               CONSENT_WITHDRAWN: _l("Closed when you withdrew your consent"),
+               CONTACT_CHANGED: _l("Closed when the contact person's e-mail address changed")}
 
 
 class ShareProblem(Exception):
