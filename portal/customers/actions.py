@@ -12,7 +12,13 @@ from flask_babel import lazy_gettext as _l
 from peewee import IntegrityError, fn
 
 from portal.audit.actions import record
-from portal.customers.models import Customer, CustomerAgreement, CustomerContact
+from portal.customers.models import (
+    CONTACT_CHANGED,
+    Customer,
+    CustomerAgreement,
+    CustomerContact,
+    Disclosure,
+)
 from portal.db import db, oslo_date, utcnow
 from portal.problems import Problem
 
@@ -156,7 +162,9 @@ def add_contact(customer, values, by):
 
 
 def change_contact(contact, values, by):
-    """Change a contact person's details; returns the names of the fields changed."""
+    """Change a contact person's details; returns the names of the fields changed. A new
+    e-mail address closes the links shared with the old one: a link opens only with a code
+    to the address it was sent to."""
     changed = sorted(k for k, v in values.items() if getattr(contact, k) != v)
     if not changed:
         return []
@@ -166,7 +174,20 @@ def change_contact(contact, values, by):
             CustomerContact.id == contact.id).execute()
         record("customer.contact_changed", actor=by, customer=contact.customer_id,
                contact=contact.id, fields=changed)
+        if "email" in changed:
+            _close_links_to(contact, by)
     return changed
+
+
+def _close_links_to(contact, by):
+    now = utcnow()
+    for disclosure in Disclosure.select().where(Disclosure.contact == contact.id,
+                                                Disclosure.revoked_at.is_null(),
+                                                Disclosure.expires_at > now):
+        Disclosure.update(revoked_at=now, revoked_why=CONTACT_CHANGED).where(
+            Disclosure.id == disclosure.id).execute()
+        record("disclosure.revoked", person=disclosure.person_id, actor=by,
+               disclosure=disclosure.id, why=CONTACT_CHANGED)
 
 
 def remove_contact(contact, by):

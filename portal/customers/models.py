@@ -53,6 +53,7 @@ class CustomerAgreement(BaseModel):
 
 STAFF = "staff"
 CONSENT_WITHDRAWN = "consent_withdrawn"
+CONTACT_CHANGED = "contact_changed"  # a link goes to one address: a new one closes it
 
 
 class Disclosure(BaseModel):

@@ -33,6 +33,7 @@ from portal.consent.models import Consent
 from portal.customers import actions as customers
 from portal.customers.models import (
     CONSENT_WITHDRAWN,
+    CONTACT_CHANGED,
     STAFF,
     Customer,
     CustomerContact,
@@ -54,7 +55,8 @@ PURPOSE = "share_with_customers"   # the consent purpose sharing rests on (catal
 CODE_PURPOSE = "share_link"        # the purpose of the codes that open a link
 SHARED_EMAIL = "customers/email/shared"
 REVOKED_WHY = {STAFF: _l("Closed by our staff"),
-               CONSENT_WITHDRAWN: _l("Closed when you withdrew your consent")}
+               CONSENT_WITHDRAWN: _l("Closed when you withdrew your consent"),
+               CONTACT_CHANGED: _l("Closed when the contact person's e-mail address changed")}
 
 
 class ShareProblem(Problem):
@@ -177,8 +179,10 @@ def share(person, contact_id, category_keys, document_ids, by, now=None):
         consent = consent_of(person)
         if not (consent and consent.given):
             raise ShareProblem("no_consent")
-        by_kind = _document_categories()
-        chosen = set(keys) | {by_kind[d.kind].key for d in documents}
+        # A document's category is named for it only when the category is nothing but
+        # documents (a CV, a photo): a certificate alone does not share the list of certificates.
+        by_kind, rows = _document_categories(), {c.key for c in offered_categories()}
+        chosen = set(keys) | {by_kind[d.kind].key for d in documents} - rows
         token = secrets.token_urlsafe(32)
         disclosure = Disclosure.create(
             person=person.id, customer=customer.id, contact=contact.id,
@@ -445,10 +449,17 @@ def every_disclosure(limit=200):
 
 
 def received_by(person):
-    """{category key: [customer names]}: who received each of the person's categories."""
+    """{category key: [customer names]}: who received each of the person's categories (the
+    categories shared, and those of the documents shared)."""
+    by_kind = _document_categories()
+    kinds = {d.id: d.kind for d in Document.select(Document.id, Document.kind).where(
+        Document.person == person.id)}
     found = {}
-    for line in lines(disclosures_of(person)):
-        for key in line.keys:
+    disclosures = list(disclosures_of(person))
+    for line, disclosure in zip(lines(disclosures), disclosures):
+        keys = list(line.keys) + [by_kind[kinds[i]].key for i in disclosure.document_ids
+                                  if i in kinds]
+        for key in keys:
             if line.customer not in found.setdefault(key, []):
                 found[key].append(line.customer)
     return found

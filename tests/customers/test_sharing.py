@@ -519,3 +519,52 @@ def test_sharing_someone_erased_meanwhile_shares_nothing(candidate, contact):
     with pytest.raises(sharing.ShareProblem) as refused:
         sharing.share(candidate, contact.id, ["name"], [], None)
     assert refused.value.code == "no_candidate" and _nothing_shared()
+
+
+def test_sharing_one_certificate_shares_that_document_and_not_the_list_of_certificates(
+        client, login_as, candidate, contact, outbox):
+    """Found by attack16: a certificate (the document) ticked alone showed the customer every
+    certificate the candidate listed, which staff had not chosen to share."""
+    from portal.candidates.models import Certificate
+    from portal.documents import actions as documents
+    from tests.candidates import files
+    Certificate.create(person=candidate, title="Sertifikat for truck", issuer="AKA AS")
+    certificate = documents.upload(candidate, "certificate", "truck.pdf", files.pdf("truck"))
+    disclosure = sharing.share(candidate, contact.id, [], [certificate.id], None)
+    _, shown = open_link(client, outbox, link_in(outbox, contact.email), contact.email)
+    body = shown.get_data(as_text=True)
+    assert "truck.pdf" in body
+    assert "Sertifikat for truck" not in body and "AKA AS" not in body
+    assert disclosure.category_keys == []  # the list of certificates was not shared
+    # The candidate still sees who received their certificate, by the category it belongs to.
+    assert sharing.received_by(candidate) == {"certificates": ["Byggmester Hansen AS"]}
+    # Ticked, the list is shared too.
+    sharing.share(candidate, contact.id, ["certificates"], [certificate.id], None)
+    _, shown = open_link(client.application.test_client(), outbox, link_in(outbox, contact.email),
+                         contact.email)
+    assert "Sertifikat for truck" in shown.get_data(as_text=True)
+
+
+def test_a_new_address_for_the_contact_closes_the_links_sent_to_the_old_one(
+        app, client, login_as, candidate, contact, outbox):
+    """Found by attack16: a link e-mailed to one address opened with a code sent to whatever
+    address the contact person's row held later (a successor typed over them, say)."""
+    disclosure = sharing.share(candidate, contact.id, ["name"], [], None)
+    path = link_in(outbox, contact.email)
+    customer_id = contact.customer_id
+    login_as("staff")
+    values = {"name": "Hans Hansen", "title": "Daglig leder", "email": "hans@byggmester.no",
+              "phone": "+4791234567", "locale": "nb"}
+    answer = client.post(f"/staff/customers/{customer_id}/contacts/{contact.id}",
+                         data=dict(values, title="Styreleder"))
+    assert answer.status_code == 303 and Disclosure.get_by_id(disclosure.id).is_open()
+    answer = client.post(f"/staff/customers/{customer_id}/contacts/{contact.id}",
+                         data=dict(values, name="Nina Ny", email="nina@byggmester.no"))
+    assert answer.status_code == 303
+    closed = Disclosure.get_by_id(disclosure.id)
+    assert not closed.is_open() and closed.revoked_why == "contact_changed"
+    event = AuditEvent.get(AuditEvent.action == "disclosure.revoked")
+    assert "nina" not in event.details and "hans" not in event.details
+    stranger = app.test_client()
+    assert stranger.get(path).status_code == 410
+    assert not outbox.to("nina@byggmester.no")
