@@ -1,8 +1,10 @@
 """Time staff search of people and the staff queue at 1 000 and 100 000 people, and report
 the ratios.
 
-    python -m bench.staff                  # SQLite in a temporary directory
-    DATABASE_URL=postgresql://.../scratch python -m bench.staff   # an EMPTY scratch database
+    python -m bench.staff     # SQLite in a temporary directory, then PostgreSQL in a database
+                              # of its own (BENCH_STAFF_POSTGRES_URL, by default
+                              # postgresql://postgres@127.0.0.1:5432/bench_staff: created,
+                              # refused when it holds tables the bench did not make, dropped after)
 
 The same queries (the start of a name, an address, a number; on PostgreSQL also a part inside a
 name) run against the first size, then against the second after more people are added. A search
@@ -22,6 +24,7 @@ import os
 import random
 import re
 import secrets
+import shutil
 import statistics
 import sys
 import tempfile
@@ -40,6 +43,7 @@ from portal.requests.models import PrivacyRequest
 from portal.schema import migrate
 from portal.staff import search
 
+POSTGRES_URL = os.environ.get("BENCH_STAFF_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/bench_staff")
 SIZES = [int(n) for n in os.environ.get("BENCH_PEOPLE", "1000,100000").split(",")]
 REPEAT = int(os.environ.get("BENCH_REPEAT", 60))
 GOAL_RATIO = 1.5
@@ -204,21 +208,19 @@ def _get(client):
     return get
 
 
-def main():
-    workdir = tempfile.mkdtemp(prefix="portal-bench-staff-")
-    url = os.environ.get("DATABASE_URL") or f"sqlite:///{workdir}/bench.sqlite3"
-
+def measure(url, workdir):
     class Config(TestConfig):
         DATABASE_URL = url
         REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/11")
+        INSTANCE_DIR = workdir
 
     app = create_app(Config)
     rng = random.Random(15)
     with app.app_context():
         migrate()
         db.connect(reuse_if_open=True)
-        if Person.select().exists():
-            sys.exit("bench.staff needs an empty database: point DATABASE_URL at a scratch one")
+        if url.startswith("postgres"):
+            db.execute_sql("CREATE TABLE IF NOT EXISTS bench_marker (id integer)")
         print(f"staff search and queue, {url.split(':')[0]}, {REPEAT} searches and pages per "
               f"kind, page of {search.PAGE_SIZE}")
         results, made, texts, client, staff = {}, 0, None, None, None
@@ -250,7 +252,31 @@ def main():
             what = "staff queue" if "queue" in mode else "candidate search"
             print(f"{what}, {mode:<30} {medians}   ratio {ratio:4.2f}   goal <= {GOAL_RATIO}")
         db.close()
+        db.obj.close_all()  # the pool's idle connections too, so the database can be dropped
+
+
+def main():
+    from bench.__main__ import Refused, drop_postgres, prepare_postgres
+    workdir = tempfile.mkdtemp(prefix="portal-bench-staff-")
+    try:
+        measure(f"sqlite:///{workdir}/bench.sqlite3", workdir)
+        try:
+            created = prepare_postgres(POSTGRES_URL)
+        except Refused as refused:
+            print(f"refused: {refused}")
+            return 2
+        except Exception as exc:
+            print(f"PostgreSQL skipped: cannot use {POSTGRES_URL} ({str(exc).strip()})")
+            return 0
+        try:
+            measure(POSTGRES_URL, workdir)
+        finally:
+            if created:
+                drop_postgres(POSTGRES_URL)
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())
