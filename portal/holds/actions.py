@@ -169,7 +169,11 @@ def place(person, reason, ends_on, categories, by, today=None):
     today = today or today_in_oslo()
     _check(reason, ends_on, categories, today)
     with db.atomic():
-        if person is None or not Person.select().where(Person.id == person.id).exists():
+        # The person's row locked, as an erasure locks it (registry._present): a hold placed
+        # while they are being erased waits for the erasure and then finds nobody, so it never
+        # stands on someone gone (SQLite's write lock does the same).
+        found = Person.select(Person.id).where(Person.id == (person.id if person else None))
+        if person is None or (found.for_update() if db.for_update else found).first() is None:
             raise HoldProblem("no_person")
         hold = LegalHold.create(person_id=person.id, reason=reason.strip(),
                                 covers=_covers(categories), ends_on=ends_on,

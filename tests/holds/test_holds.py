@@ -278,3 +278,47 @@ def test_a_standing_hold_is_in_the_erasure_preview(db):
     assert held.until == OSLO() + timedelta(days=60)
     assert "JobNote" not in {line.model for line in preview.of("delete")}
     assert "Person" in {line.model for line in preview.of("delete")}
+
+
+def test_a_hold_placed_while_the_person_is_being_erased_waits_and_finds_them_gone(app, db,
+                                                                                  monkeypatch):
+    """An erasure that has read the standing holds is under way: a hold placed meanwhile waits
+    for it, and then finds nobody (never a hold on someone gone, which no run would release)."""
+    import threading
+    person, admin = make_person(stage=catalog.CANDIDATE), make_user("admin")
+    db.close()
+    erasing, release, results = threading.Event(), threading.Event(), []
+    real = registry._tell_recipients
+
+    def slow_tell(people):  # inside the erasure's transaction, after its holds were read
+        erasing.set()
+        assert release.wait(30)
+        return real(people)
+
+    monkeypatch.setattr(registry, "_tell_recipients", slow_tell)
+
+    def in_thread(work):
+        with app.test_request_context():
+            db.connect(reuse_if_open=True)
+            try:
+                results.append(work())
+            except actions.HoldProblem as problem:
+                results.append(problem.code)
+            finally:
+                db.close()
+
+    erase = threading.Thread(target=in_thread, args=(
+        lambda: registry.erase_person(person, "request 9", confirm=False) and "erased",))
+    erase.start()
+    assert erasing.wait(30)
+    place = threading.Thread(target=in_thread, args=(lambda: actions.place(
+        person, "Tvist om lønn", OSLO() + timedelta(days=30), ["job_specific"], admin).id,))
+    place.start()
+    place.join(1)
+    waited = place.is_alive()
+    release.set()
+    erase.join(30)
+    place.join(30)
+    db.connect(reuse_if_open=True)
+    assert waited and sorted(results) == ["erased", "no_person"]
+    assert LegalHold.select().count() == 0
