@@ -677,11 +677,10 @@ def owns(export, person=None, proven_email=None):
     if person is not None:
         return export.person_id == person.id
     if proven_email:
-        addresses = {export.email}
-        if export.person_id is not None:
-            owner = Person.get_or_none(Person.id == export.person_id)
-            addresses |= {owner.email} if owner else set()
-        return proven_email.lower() in addresses
+        if export.person_id is None:
+            return proven_email.lower() == export.email
+        owner = Person.get_or_none(Person.id == export.person_id)  # by the address they hold now
+        return owner is not None and proven_email.lower() == owner.email
     return False
 
 
@@ -701,8 +700,10 @@ def requests_of(person=None, email=None):
     if person is not None:
         condition = PrivacyRequest.person == person.id
     if email:
-        by_address = PrivacyRequest.email == email.lower()
+        # A request of a Person is theirs by the address they hold now, not the one they asked
+        # with: whoever holds an address the person left reaches none of their requests.
         owner = Person.get_or_none(Person.email == email.lower())
+        by_address = (PrivacyRequest.email == email.lower()) & PrivacyRequest.person.is_null()
         if owner is not None:
             by_address |= PrivacyRequest.person == owner.id
         condition = by_address if condition is None else condition | by_address

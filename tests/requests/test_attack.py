@@ -21,6 +21,7 @@ from portal.auth.models import LoginSession
 from portal.db import utcnow
 from portal.mail.models import Outbox
 from portal.people import registry
+from portal.people.models import Person
 from portal.requests import actions, export
 from portal.requests.forms import DETAILS_MAX
 from portal.requests.models import AccessExport, PrivacyRequest
@@ -363,3 +364,20 @@ def test_a_person_whose_copy_is_not_built_or_has_expired_can_be_erased(app, stat
     assert AccessExport.get().storage_id is None
     registry.erase_person(person, "asked to be erased", confirm=False)
     assert not AccessExport.select().exists() and not PrivacyRequest.select().exists()
+
+
+def test_an_address_the_person_left_reaches_none_of_their_requests(client, outbox):
+    """Kari asked with her old address, then changed it: whoever proves the old one later (a
+    mailbox given to someone else) sees none of her requests and none of her copy."""
+    person = make_person(email="kari.gammel@example.no")
+    ask_with_code(client, outbox, kind="access", email="kari.gammel@example.no")
+    asked = PrivacyRequest.get()
+    assert asked.person_id == person.id
+    export = AccessExport.get(AccessExport.request == asked.id)
+    assert [r.id for r in actions.requests_of(email="kari.gammel@example.no")] == [asked.id]
+    # As a proven change of address moves the person (auth.actions.confirm_email_change):
+    Person.update(email="kari.ny@example.no").where(Person.id == person.id).execute()
+    assert list(actions.requests_of(email="kari.gammel@example.no")) == []
+    assert not actions.owns(export, proven_email="kari.gammel@example.no")
+    assert [r.id for r in actions.requests_of(email="kari.ny@example.no")] == [asked.id]
+    assert actions.owns(export, proven_email="kari.ny@example.no")
