@@ -218,6 +218,10 @@ def test_past_bookings_are_filtered_by_consultant_date_and_status(client, login_
     ("consultant=99999", "Velg en konsulent fra listen."),
     ("status=deleted", "Velg en status fra listen."),
     ("on_or_after=2026-11-02&on_or_before=2026-11-01", "Sluttdatoen må være samme dag som"),
+    # Found by attack15: the first and last days Python has were a 500 (Oslo midnight of the
+    # day after 9999-12-31, and of 0001-01-01 in UTC, are out of range).
+    ("on_or_before=9999-12-31", "Skriv inn en dato mellom 1900 og 2100."),
+    ("on_or_after=0001-01-01", "Skriv inn en dato mellom 1900 og 2100."),
 ])
 def test_bad_filters_get_a_message_and_list_nothing(client, login_as, history, query, message):
     login_as("staff")
