@@ -7,6 +7,7 @@ from flask_babel import lazy_gettext as _l
 from wtforms import (
     DateField,
     EmailField,
+    HiddenField,
     RadioField,
     SelectChoice,
     SelectField,
@@ -225,6 +226,7 @@ class PastBookingsForm(Form):
     on_or_after = DateField(_l("From"), validators=[Optional()])
     on_or_before = DateField(_l("To"), validators=[Optional()])
     status = SelectField(_l("Status"), validate_choice=False)
+    before = HiddenField()
 
     def __init__(self, *args, consultants=(), statuses=(), **kwargs):
         super().__init__(*args, **kwargs)
@@ -249,6 +251,12 @@ class PastBookingsForm(Form):
 
     def validate_on_or_after(self, field):
         _plausible(field)
+
+    def before_id(self):
+        """The booking id to page on from (keyset paging), or None for the first page: a
+        broken or tampered link (past 64 bits, a 500 on SQLite) starts again from the top."""
+        value = (self.before.data or "").strip()
+        return int(value) if value.isascii() and value.isdigit() and 0 < int(value) < 2**63 else None
 
     def validate_on_or_before(self, field):
         _plausible(field)

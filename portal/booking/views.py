@@ -409,8 +409,7 @@ def past():
     if form.validate():
         filters = attendance.PastFilter(form.consultant.data, form.on_or_after.data,
                                         form.on_or_before.data, form.status.data or None)
-        bookings, more = attendance.past_bookings(filters, before=request.args.get(
-            "before", type=int))
+        bookings, more = attendance.past_bookings(filters, before=form.before_id())
     args = {k: v for k, v in request.args.items() if k != "before" and v}
     return render("booking/past.html", status=400 if form.errors else 200, form=form,
                   bookings=bookings, first_url=url_for("booking.past", **args),

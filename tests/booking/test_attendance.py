@@ -231,6 +231,16 @@ def test_bad_filters_get_a_message_and_list_nothing(client, login_as, history, q
     assert message in page and _ids(page) == []
 
 
+@pytest.mark.parametrize("before", ["9" * 40, "-99999999999999999999", "x", "0"])
+def test_a_broken_page_link_shows_the_first_page(client, login_as, history, before):
+    """Found by attack15: an id past SQLite's 64-bit integers was a 500 there."""
+    login_as("staff")
+    first = client.get("/staff/bookings").get_data(as_text=True)
+    response = client.get("/staff/bookings", query_string={"before": before})
+    assert response.status_code == 200
+    assert _ids(response.get_data(as_text=True)) == _ids(first)
+
+
 def test_held_is_contact_and_its_undo_puts_the_retention_clock_back(app, meeting):
     booking = meeting()
     before = Person.get_by_id(booking.person_id).last_contact_at
