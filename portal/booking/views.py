@@ -469,7 +469,8 @@ def _attendance(booking_id, change, done):
 def _staff_back():
     """The staff list the form was sent from (a path of ours), else the queue."""
     back = request.form.get("back", "")
-    if back.startswith("/staff/") and "//" not in back and "\\" not in back:
+    if back.startswith("/staff/") and "//" not in back and "\\" not in back \
+            and not any(ord(c) < 32 or ord(c) == 127 for c in back):  # a line break: a 500
         return back
     return url_for("staff.queue")
 

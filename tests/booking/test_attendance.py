@@ -162,6 +162,10 @@ def test_a_form_from_an_old_page_goes_back_only_to_our_own_staff_lists(client, l
     response = client.post(f"/staff/bookings/{booking.id}/attended",
                            data={"back": "https://evil.example/staff/"})
     assert response.headers["Location"] == "/staff/queue"
+    # Found by attack15: a line break was a 500 (a header cannot hold one).
+    for back in ("/staff/bookings?\r\nSet-Cookie: x=1", "/staff/bookings\x00"):
+        response = client.post(f"/staff/bookings/{booking.id}/undo", data={"back": back})
+        assert response.status_code == 302 and response.headers["Location"] == "/staff/queue"
 
 
 # --- Past bookings ---------------------------------------------------------------------------
