@@ -140,3 +140,26 @@ def test_changes_need_the_password_given_recently(client, admin):
     response = client.post(f"/staff/admin/users/{staff.id}/deactivate")
     assert response.headers["Location"].startswith("/reauth")
     assert _rows() == before and User.get_by_id(staff.id).active
+
+
+@pytest.mark.parametrize("change", ["deactivate", "set_role", "reset_second_factor"])
+def test_two_administrators_at_once_cannot_leave_no_administrator(db, change):
+    """Found by attack15: two administrators deactivating each other at the same moment both
+    passed (each request had checked its own login before the other's change committed), and
+    no administrator was left. A change is made only by an administrator who still is one
+    when it commits; nothing else changes."""
+    from portal.auth import administration
+    from portal.auth.actions import AccountError
+    first = make_user(role="admin", email="a@ressursbasen.no")
+    second = make_user(role="admin", email="b@ressursbasen.no")
+    seen_by_second = User.get_by_id(second.id)  # the second's request, past the access check
+    administration.deactivate(User.get_by_id(second.id), first)
+    target = User.get_by_id(first.id)
+    before = _rows(), AuditEvent.select().count()
+    with pytest.raises(AccountError, match="ikke lenger en aktiv administrator"):
+        if change == "set_role":
+            administration.set_role(target, "staff", seen_by_second)
+        else:
+            getattr(administration, change)(target, seen_by_second)
+    assert (_rows(), AuditEvent.select().count()) == before
+    assert User.get_by_id(first.id).active and User.get_by_id(first.id).role == "admin"

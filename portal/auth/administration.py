@@ -30,6 +30,18 @@ def _not_yourself(user, by):
         raise AccountError(_l("You cannot change your own account here. Ask another administrator."))
 
 
+def _still_an_administrator(user, by):
+    """Lock both accounts (in id order, so two administrators never wait for each other in a
+    ring) and refuse unless `by` is still an active administrator: of two administrators
+    changing each other at the same moment, the second is refused, so one is always left."""
+    if by is None:  # the command line
+        return
+    query = User.select().where(User.id.in_({user.id, by.id})).order_by(User.id)
+    acting = {u.id: u for u in (query.for_update() if db.for_update else query)}.get(by.id)
+    if acting is None or not acting.active or acting.role != "admin":
+        raise AccountError(_l("You are no longer an active administrator, so nothing was changed."))
+
+
 def set_role(user, role, by):
     """Make a staff account staff or administrator."""
     if role not in STAFF_ROLES:
@@ -38,6 +50,7 @@ def set_role(user, role, by):
     if role == user.role:
         raise AccountError(_l("The account has this role already."))
     with db.atomic():
+        _still_an_administrator(user, by)
         User.update(role=role).where(User.id == user.id).execute()
         record("account.role_changed", actor=by, user=user.id, old=user.role, new=role)
     user.role = role
@@ -49,6 +62,7 @@ def deactivate(user, by):
     if not user.active:
         raise AccountError(_l("The account is deactivated already."))
     with db.atomic():
+        _still_an_administrator(user, by)
         User.update(active=False).where(User.id == user.id).execute()
         end_all_sessions(user)
         void_links(user)
@@ -62,6 +76,7 @@ def reactivate(user, by):
     if user.active:
         raise AccountError(_l("The account is active already."))
     with db.atomic():
+        _still_an_administrator(user, by)
         User.update(active=True).where(User.id == user.id).execute()
         record("account.reactivated", actor=by, user=user.id)
     user.active = True
@@ -72,6 +87,7 @@ def reset_second_factor(user, by):
     next login enrols a new app."""
     _not_yourself(user, by)
     with db.atomic():
+        _still_an_administrator(user, by)
         second_factor.remove(user)
         end_all_sessions(user)
         record("account.second_factor_reset", actor=by, user=user.id)

@@ -1,11 +1,13 @@
 """The public booking form, derived from the catalog, and the staff availability forms."""
 import re
+from datetime import date
 from urllib.parse import urlsplit
 
 from flask_babel import lazy_gettext as _l
 from wtforms import (
     DateField,
     EmailField,
+    HiddenField,
     RadioField,
     SelectChoice,
     SelectField,
@@ -209,6 +211,12 @@ def _id_or_none(value):
         return -1  # no consultant has it: refused by validate_consultant
 
 
+def _plausible(field):
+    # Oslo midnight of 0001-01-01 in UTC, or of the day after 9999-12-31, is no date Python has.
+    if field.data is not None and not date(1900, 1, 1) <= field.data <= date(2100, 12, 31):
+        raise ValidationError(_l("Enter a date between 1900 and 2100."))
+
+
 class PastBookingsForm(Form):
     """The filters of the past bookings list (a GET form: no CSRF token, nothing changes)."""
     class Meta:
@@ -218,6 +226,7 @@ class PastBookingsForm(Form):
     on_or_after = DateField(_l("From"), validators=[Optional()])
     on_or_before = DateField(_l("To"), validators=[Optional()])
     status = SelectField(_l("Status"), validate_choice=False)
+    before = HiddenField()
 
     def __init__(self, *args, consultants=(), statuses=(), **kwargs):
         super().__init__(*args, **kwargs)
@@ -240,6 +249,16 @@ class PastBookingsForm(Form):
         if field.data and field.data not in [s for s, _ in field.choices[1:]]:
             raise ValidationError(_l("Choose a status from the list."))
 
+    def validate_on_or_after(self, field):
+        _plausible(field)
+
+    def before_id(self):
+        """The booking id to page on from (keyset paging), or None for the first page: a
+        broken or tampered link (past 64 bits, a 500 on SQLite) starts again from the top."""
+        value = (self.before.data or "").strip()
+        return int(value) if value.isascii() and value.isdigit() and 0 < int(value) < 2**63 else None
+
     def validate_on_or_before(self, field):
+        _plausible(field)
         if field.data and self.on_or_after.data and field.data < self.on_or_after.data:
             raise ValidationError(_l("The end date must be on or after the start date."))

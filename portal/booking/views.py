@@ -409,8 +409,7 @@ def past():
     if form.validate():
         filters = attendance.PastFilter(form.consultant.data, form.on_or_after.data,
                                         form.on_or_before.data, form.status.data or None)
-        bookings, more = attendance.past_bookings(filters, before=request.args.get(
-            "before", type=int))
+        bookings, more = attendance.past_bookings(filters, before=form.before_id())
     args = {k: v for k, v in request.args.items() if k != "before" and v}
     return render("booking/past.html", status=400 if form.errors else 200, form=form,
                   bookings=bookings, first_url=url_for("booking.past", **args),
@@ -470,7 +469,8 @@ def _attendance(booking_id, change, done):
 def _staff_back():
     """The staff list the form was sent from (a path of ours), else the queue."""
     back = request.form.get("back", "")
-    if back.startswith("/staff/") and "//" not in back and "\\" not in back:
+    if back.startswith("/staff/") and "//" not in back and "\\" not in back \
+            and not any(ord(c) < 32 or ord(c) == 127 for c in back):  # a line break: a 500
         return back
     return url_for("staff.queue")
 

@@ -180,7 +180,8 @@ def assign(kind, item_id, version, to, by):
 def safe_back(path):
     """The page of the queue a form was sent from, when it is one of ours; else the queue."""
     path = path or ""
+    # Control characters: a line break in the Location header is a 500.
     if (path == "/staff/queue" or path.startswith("/staff/queue?")) and "\\" not in path \
-            and len(path) <= 2000:
+            and len(path) <= 2000 and not any(ord(c) < 32 or ord(c) == 127 for c in path):
         return path
     return url_for("staff.queue")

@@ -9,15 +9,17 @@ so openings in parallel wait for nobody, whatever lock the audit trail takes for
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
+from flask import current_app
 from flask_babel import format_decimal
 from flask_babel import lazy_gettext as _l
 from peewee import DateField, DateTimeField, ForeignKeyField
 
 from portal import catalog
 from portal.audit.actions import record
+from portal.audit.models import AuditEvent
 from portal.booking.models import KIND_LABELS, PLACE_LABELS, STATUS_LABELS, Consultant
 from portal.candidates.forms import GENDERS, MARITAL_STATUSES
-from portal.db import db
+from portal.db import db, utcnow
 from portal.holds import actions as holds
 from portal.people import registry
 from portal.people.models import Person
@@ -55,6 +57,16 @@ def open_record(person_id, purpose, viewer):
         record("person.record_opened", person=person.id, actor=viewer, purpose=purpose,
                view=view.id)
     return person
+
+
+def opened_by(person_id, viewer):
+    """Whether `viewer` opened this person's record (kept and audited) within a login's longest
+    life: the staff entries' routes show the record's evaluations and notes again after each
+    change, and must not show them to someone who never opened it."""
+    since = utcnow() - current_app.config["SESSION_ABSOLUTE_TIMEOUT"]
+    return AuditEvent.select().where(
+        (AuditEvent.person_id == person_id) & (AuditEvent.action == "person.record_opened")
+        & (AuditEvent.actor_id == viewer.id) & (AuditEvent.at >= since)).exists()
 
 
 # --- Everything held, readable ------------------------------------------------------------------

@@ -20,6 +20,7 @@ from peewee import SQL, NodeList, Tuple
 from portal.db import db, is_postgres
 from portal.people.models import Person, name_key
 from portal.problems import Problem
+from portal.web.forms import control_characters
 
 MAX_QUERY = 100    # characters: longer than any name, address or number we hold
 PAGE_SIZE = 20
@@ -34,6 +35,8 @@ class SearchProblem(Problem, ValueError):
         "too_long": _l("Search with at most %(n)d characters: a name, an e-mail address or a "
                        "phone number.", n=MAX_QUERY),
         "empty": _l("Type a name, an e-mail address or a phone number, with letters or digits."),
+        "control": _l("Search without invisible control characters: a name, an e-mail address "
+                      "or a phone number."),
     }
 
 
@@ -63,6 +66,8 @@ def parse(text):
     text = (text or "").strip()
     if len(text) > MAX_QUERY:
         raise SearchProblem("too_long")
+    if control_characters(text):  # NUL is a 500 on PostgreSQL; no name or address holds them
+        raise SearchProblem("control")
     if "@" in text or (_ADDRESS_START.fullmatch(text) and any(c.isalpha() for c in text)):
         mode, key = "email", "".join(text.lower().split())
     elif _PHONE.fullmatch(text) and any(c.isdigit() for c in text):
@@ -87,8 +92,16 @@ def _phone_prefix(text):
 
 def _upper_bound(prefix):
     """The smallest text after every text starting with `prefix` (compared code point by code
-    point, as SQLite and PostgreSQL's "C" collation of these columns do)."""
-    return prefix[:-1] + chr(ord(prefix[-1]) + 1)
+    point, as SQLite and PostgreSQL's "C" collation of these columns do), or None when none is
+    (it is all U+10FFFF). Surrogates are skipped: no database stores one."""
+    while prefix:
+        following = ord(prefix[-1]) + 1
+        if 0xD800 <= following <= 0xDFFF:
+            following = 0xE000
+        if following <= 0x10FFFF:
+            return prefix[:-1] + chr(following)
+        prefix = prefix[:-1]
+    return None
 
 
 def _like_pattern(key):
@@ -97,7 +110,9 @@ def _like_pattern(key):
 
 
 def _starting(query):
-    return (query.column >= query.key) & (query.column < _upper_bound(query.key))
+    bound = _upper_bound(query.key)
+    starting = query.column >= query.key
+    return starting if bound is None else starting & (query.column < bound)
 
 
 def _inside(query):

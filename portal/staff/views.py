@@ -198,6 +198,12 @@ def _refused_status(refused):
     return 409 if isinstance(refused, entries.EntryProblem) else 422
 
 
+def _open_first(person):
+    """The entries' routes show the record's entries again: only to whoever opened it."""
+    flash(_("Open the record for a purpose first: every opening is kept and audited."), "error")
+    return redirect(url_for("staff.choose", person_id=person.id), 303)
+
+
 def _saved(person, why, anchor):
     flash(_("Saved."), "success")
     return redirect(url_for("staff.record", person_id=person.id, why=why, _anchor=anchor))
@@ -208,6 +214,8 @@ def _saved(person, why, anchor):
 def add_evaluation(person_id):
     """Add an evaluation or competence analysis."""
     person = get_object_or_404(Person, Person.id == person_id)
+    if not records.opened_by(person.id, current_user):
+        return _open_first(person)
     form = _evaluation_form(None, "", formdata=request.form)
     why = _why(form.why.data) or "staff_entries"
     if form.validate():
@@ -229,6 +237,8 @@ def add_evaluation(person_id):
 def change_evaluation(person_id, evaluation_id):
     """Change an evaluation (rectify, by staff), unless someone else changed it meanwhile."""
     person = get_object_or_404(Person, Person.id == person_id)
+    if not records.opened_by(person.id, current_user):
+        return _open_first(person)
     row = get_object_or_404(entries.Evaluation, (entries.Evaluation.id == evaluation_id)
                             & (entries.Evaluation.person == person.id))
     form = _evaluation_form(row, "", formdata=request.form)
@@ -252,6 +262,8 @@ def change_evaluation(person_id, evaluation_id):
 def note_availability(person_id):
     """Note availability and salary as the candidate told staff."""
     person = get_object_or_404(Person, Person.id == person_id)
+    if not records.opened_by(person.id, current_user):
+        return _open_first(person)
     form = _noted_form(entries.noted_of(person), "", formdata=request.form)
     why = _why(form.why.data) or "staff_entries"
     if form.validate():

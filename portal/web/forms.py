@@ -24,6 +24,11 @@ def _control_characters(value, multi_line):
     return False
 
 
+def control_characters(value):
+    """Whether a one-line value typed outside a form (a search) holds control characters."""
+    return _control_characters(value, False)
+
+
 def no_control_characters(form, field):
     """Stop at NUL and other control characters before any other check sees the value.
 

@@ -162,6 +162,10 @@ def test_a_form_from_an_old_page_goes_back_only_to_our_own_staff_lists(client, l
     response = client.post(f"/staff/bookings/{booking.id}/attended",
                            data={"back": "https://evil.example/staff/"})
     assert response.headers["Location"] == "/staff/queue"
+    # Found by attack15: a line break was a 500 (a header cannot hold one).
+    for back in ("/staff/bookings?\r\nSet-Cookie: x=1", "/staff/bookings\x00"):
+        response = client.post(f"/staff/bookings/{booking.id}/undo", data={"back": back})
+        assert response.status_code == 302 and response.headers["Location"] == "/staff/queue"
 
 
 # --- Past bookings ---------------------------------------------------------------------------
@@ -218,6 +222,10 @@ def test_past_bookings_are_filtered_by_consultant_date_and_status(client, login_
     ("consultant=99999", "Velg en konsulent fra listen."),
     ("status=deleted", "Velg en status fra listen."),
     ("on_or_after=2026-11-02&on_or_before=2026-11-01", "Sluttdatoen må være samme dag som"),
+    # Found by attack15: the first and last days Python has were a 500 (Oslo midnight of the
+    # day after 9999-12-31, and of 0001-01-01 in UTC, are out of range).
+    ("on_or_before=9999-12-31", "Skriv inn en dato mellom 1900 og 2100."),
+    ("on_or_after=0001-01-01", "Skriv inn en dato mellom 1900 og 2100."),
 ])
 def test_bad_filters_get_a_message_and_list_nothing(client, login_as, history, query, message):
     login_as("staff")
@@ -225,6 +233,16 @@ def test_bad_filters_get_a_message_and_list_nothing(client, login_as, history, q
     assert response.status_code == 400
     page = response.get_data(as_text=True)
     assert message in page and _ids(page) == []
+
+
+@pytest.mark.parametrize("before", ["9" * 40, "-99999999999999999999", "x", "0"])
+def test_a_broken_page_link_shows_the_first_page(client, login_as, history, before):
+    """Found by attack15: an id past SQLite's 64-bit integers was a 500 there."""
+    login_as("staff")
+    first = client.get("/staff/bookings").get_data(as_text=True)
+    response = client.get("/staff/bookings", query_string={"before": before})
+    assert response.status_code == 200
+    assert _ids(response.get_data(as_text=True)) == _ids(first)
 
 
 def test_held_is_contact_and_its_undo_puts_the_retention_clock_back(app, meeting):

@@ -11,6 +11,7 @@ from portal.audit.models import AuditEvent
 from portal.candidates.models import Evaluation, NotedAvailability, Profile
 from portal.people import registry
 from portal.people.models import Person
+from portal.staff.record import open_record
 from tests.factories import make_person
 
 HTMX = {"HX-Request": "true"}
@@ -21,6 +22,19 @@ def candidate(db):
     person = make_person(name="Ivar Kandidat", stage=catalog.CANDIDATE)
     Profile.create(person=person, availability="Fra mars", salary_expectation=600000)
     return person
+
+
+@pytest.fixture
+def login_as(login_as):
+    """Staff here have opened the record of everyone there is when they log in (the entries'
+    routes refuse a record not opened: tests/staff/test_record.py)."""
+    def login(role="candidate", **overrides):
+        user = login_as(role, **overrides)
+        if user.is_staff:
+            for person in Person.select():
+                open_record(person.id, "staff_entries", user)
+        return user
+    return login
 
 
 def _evaluation(**overrides):
@@ -123,8 +137,9 @@ def test_bad_evaluations_get_a_message_and_change_nothing(client, login_as, cand
 
 
 def test_nothing_is_written_before_the_candidate_stage_opens(client, login_as, db):
-    login_as("staff")
+    staff = login_as("staff")
     person = make_person(name="Bare Bestilt")
+    open_record(person.id, "staff_entries", staff)
     before = _snapshot()
     response = client.post(f"/staff/candidates/{person.id}/evaluations", data=_evaluation())
     assert response.status_code == 409 and "Kandidatfasen er ikke åpnet" in response.get_data(as_text=True)
@@ -135,9 +150,10 @@ def test_nothing_is_written_before_the_candidate_stage_opens(client, login_as, d
 
 
 def test_an_evaluation_of_someone_else_is_not_found(client, login_as, candidate):
-    login_as("staff")
+    staff = login_as("staff")
     client.post(f"/staff/candidates/{candidate.id}/evaluations", data=_evaluation())
     other = make_person(stage=catalog.CANDIDATE)
+    open_record(other.id, "staff_entries", staff)
     row = Evaluation.get()
     before = _snapshot()
     response = client.post(f"/staff/candidates/{other.id}/evaluations/{row.id}", data={

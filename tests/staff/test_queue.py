@@ -421,7 +421,9 @@ def test_without_javascript_assigning_returns_to_the_same_page_of_the_queue(clie
                            data={"version": asked.version + 1, "back": back})
     assert response.headers["Location"] == f"{back}#request-{asked.id}"
     for elsewhere in ("https://evil.example/staff/queue", "//evil.example", "/staff/queue\\@evil",
-                      "/account", "/staff/queuex"):
+                      "/account", "/staff/queuex",
+                      # Found by attack15: a line break was a 500 (a header cannot hold one).
+                      "/staff/queue?\r\nSet-Cookie: x=1", "/staff/queue?kind=requests\n"):
         response = client.post(f"/staff/queue/requests/{asked.id}/assign",
                                data={"version": 0, "to": "me", "back": elsewhere})
         assert response.headers["Location"] == "/staff/queue"

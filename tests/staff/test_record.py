@@ -213,3 +213,32 @@ def test_record_lines_read_as_words(client, login_as, candidate):
     views = page[page.index('id="category-record_views"'):]
     assert re.search(r"En av våre ansatte · Matching mot en jobb", views)
     assert Person.get_by_id(candidate.id).last_contact_at == candidate.last_contact_at
+
+
+def test_the_staff_entries_show_nothing_of_a_record_not_opened(client, login_as, candidate):
+    """Found by attack15: a post to an entry route (even an empty, refused one) answered with
+    every evaluation and the noted salary, with no opening kept or audited. Now such a post is
+    refused, writes nothing, and shows nothing until the staff member opens the record."""
+    from portal.candidates.models import Evaluation, NotedAvailability
+    Evaluation.create(person=candidate, kind="evaluation", held_on=date(2026, 11, 2),
+                      result="Hemmelig vurdering")
+    NotedAvailability.create(person=candidate, availability="Fra januar", salary=777123)
+    login_as("staff")
+    posts = [(f"/staff/candidates/{candidate.id}/evaluations", {"new-why": "matching"}),
+             (f"/staff/candidates/{candidate.id}/availability", {"noted-salary": "x"})]
+    for path, data in posts:
+        for headers in ({}, {"HX-Request": "true"}):
+            response = client.post(path, data=data, headers=headers)
+            page = response.get_data(as_text=True)
+            assert response.status_code == 303, path
+            assert "Hemmelig vurdering" not in page and "777" not in page
+            assert response.headers["Location"] == f"/staff/candidates/{candidate.id}"
+    assert _openings() == [] and RecordView.select().count() == 0
+    assert Evaluation.select().count() == 1 and NotedAvailability.get().salary == 777123
+    chosen = client.get(f"/staff/candidates/{candidate.id}").get_data(as_text=True)
+    assert "Åpne opplysningene for et formål først" in chosen
+    # Opened (and audited): the same refused post shows the section with its message.
+    client.get(f"/staff/candidates/{candidate.id}/matching")
+    page = client.post(posts[0][0], data=posts[0][1]).get_data(as_text=True)
+    assert "Hemmelig vurdering" in page and "Skriv resultatet." in page
+    assert len(_openings()) == 1

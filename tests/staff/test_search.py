@@ -74,6 +74,9 @@ def test_inside_a_name_or_address_only_postgresql_finds(client, login_as, people
     ("x" * 10_000, "Søk med høyst 100 tegn"),
     ("%", "Skriv et navn, en e-postadresse eller et telefonnummer"),
     ("%%__--", "Skriv et navn, en e-postadresse eller et telefonnummer"),
+    # Found by attack15: a 500 on PostgreSQL, which refuses NUL in a text parameter.
+    ("kari\x00@example.no", "Søk uten usynlige kontrolltegn"),
+    ("kari\x1b@", "Søk uten usynlige kontrolltegn"),
 ])
 def test_bad_searches_get_a_message_and_change_nothing(client, login_as, people, typed, message):
     login_as("staff")
@@ -85,6 +88,16 @@ def test_bad_searches_get_a_message_and_change_nothing(client, login_as, people,
     assert len(shown) <= 200  # the box shows a part of it back, not ten thousand characters
     fragment = client.get("/staff/candidates", query_string={"q": typed}, headers=HTMX)
     assert fragment.status_code == 200 and message in fragment.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("typed", ["kari@\ud7ff", "kari@\U0010ffff", "kari.\U0010ffff\U0010ffff", "\ud7fb\ud7fb\ud7fb"])
+def test_the_last_characters_before_surrogates_and_at_the_end_of_unicode_are_searched(
+        client, login_as, people, typed):
+    """The end of a prefix range was the next code point: a surrogate (which no database can
+    store) after U+D7FF, and none at all after U+10FFFF (found by attack15: 500s)."""
+    login_as("staff")
+    response = client.get("/staff/candidates", query_string={"q": typed})
+    assert response.status_code == 200 and _names(response.get_data(as_text=True)) == []
 
 
 def _found(text, after=None):
