@@ -151,7 +151,7 @@ def test_a_contact_persons_erasure_request_erases_them_through_the_registry(page
     contact = make_contact(customer, email=CONTACT)
     page.goto(live_server.url + "/privacy/requests/new")
     page.get_by_label("Slette opplysningene mine (sletting)").check()
-    page.get_by_label("Fullt navn").fill("Hans Hansen")
+    page.get_by_label("Fullt navn", exact=True).fill("Hans Hansen")
     page.get_by_label("E-postadresse").fill(CONTACT)
     page.get_by_role("button", name="Send henvendelsen").click()
     page.get_by_label("Koden fra e-posten").fill(
