@@ -232,7 +232,7 @@ def test_a_key_encrypted_under_another_secret_key_is_set_up_again(app, client):
     assert client.get("/login/code").headers["Location"] == "/login/code/new"
 
 
-def test_new_recovery_codes_need_the_password_again_and_replace_the_old(client, login_as):
+def test_new_recovery_codes_need_the_password_and_a_code_and_replace_the_old(client, login_as):
     user = login_as("staff")
     enrol(user)
     old = second_factor.new_recovery_codes(user)
@@ -242,7 +242,12 @@ def test_new_recovery_codes_need_the_password_again_and_replace_the_old(client, 
     response = client.post("/account/second-factor/recovery-codes")
     assert response.headers["Location"].startswith("/reauth")
     client.post("/reauth", data={"password": PASSWORD, "next": "/account/second-factor"})
-    body = client.post("/account/second-factor/recovery-codes").get_data(as_text=True)
+    # A session taken over (a copied cookie) has no code from the app: nothing is made.
+    refused = client.post("/account/second-factor/recovery-codes", data={"code": "000000"})
+    assert refused.status_code == 400 and "Koden er feil" in refused.get_data(as_text=True)
+    assert second_factor.check(user, old[1]) == second_factor.RECOVERY  # the old ones still work
+    body = client.post("/account/second-factor/recovery-codes",
+                       data={"code": next_code(user)}).get_data(as_text=True)
     new = re.findall(r"<code>([0-9a-z]{4}-[0-9a-z]{4}-[0-9a-z]{4})</code>", body)
     assert len(new) == 10 and not set(new) & set(old)
     assert second_factor.check(user, old[0]) == second_factor.WRONG
@@ -297,7 +302,8 @@ def test_staff_who_change_their_password_stay_logged_in_in_this_browser(app, cli
     log_in(client, user)
     other = app.test_client()
     log_in(other, user)
-    response = client.post("/account/password", data={"password": "et nytt og langt passord"})
+    response = client.post("/account/password", data={"current": PASSWORD,
+                                                     "password": "et nytt og langt passord"})
     assert response.status_code == 302 and response.headers["Location"] == "/staff/queue"
     assert client.get("/staff/queue").status_code == 200
     assert other.get("/staff/queue").headers["Location"].startswith("/login")

@@ -32,6 +32,14 @@ class NewPasswordForm(Form):
         description=_l("At least 10 characters. A few words with spaces are easy to remember."))
 
 
+class ChangePasswordForm(NewPasswordForm):
+    """A logged-in person's new password: the current one too, so that a session taken over
+    (a copied cookie) cannot set one (ASVS 6.2.3)."""
+    current = PasswordField(_l("Current password"), validators=[
+        DataRequired(_l("Enter your current password.")), Length(max=256)],
+        render_kw={"autocomplete": "current-password"})
+
+
 class ForgotPasswordForm(Form):
     email = _email_field(_l("E-mail address"), _l("Enter your e-mail address."))
 

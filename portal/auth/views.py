@@ -11,6 +11,7 @@ from portal.auth.forms import (
     EnrolForm,
     ForgotPasswordForm,
     LoginForm,
+    ChangePasswordForm,
     NewPasswordForm,
     ReauthForm,
     RegisterForm,
@@ -219,21 +220,33 @@ def enrol_app():
 @roles("staff", "admin")
 def second_factor_settings():
     """Show a staff member's second factor: recovery codes left, and a way to make new ones."""
-    return render("auth/second_factor_settings.html", form=EmptyForm(),
-                  left=second_factor.recovery_codes_left(current_user))
+    return _second_factor_page(SecondFactorForm())
+
+
+def _second_factor_page(form):
+    return render("auth/second_factor_settings.html", form=form,
+                  left=second_factor.recovery_codes_left(current_user),
+                  status=400 if form.errors else 200)
 
 
 @bp.route("/account/second-factor/recovery-codes", methods=["POST"])
 @roles("staff", "admin")
 def new_recovery_codes():
-    """Make ten new recovery codes (after re-authentication); the old ones stop working."""
+    """Make ten new recovery codes (after re-authentication, and with a code from the app or a
+    recovery code, so that a session taken over cannot make them); the old ones stop working."""
     if not actions.is_fresh(current_user):
         return redirect(url_for("auth.reauth", next=url_for("auth.second_factor_settings")))
-    if not EmptyForm().validate_on_submit():
-        return redirect(url_for("auth.second_factor_settings"))
-    codes = second_factor.new_recovery_codes(current_user)
-    return render("auth/recovery_codes.html", codes=codes, next_url=home_for(current_user),
-                  first_time=False)
+    form = SecondFactorForm()
+    if form.validate_on_submit():
+        if (locked := _code_attempt(current_user)) is not None:
+            return locked
+        outcome = second_factor.check(current_user, form.code.data)
+        if outcome in (second_factor.TOTP, second_factor.RECOVERY):
+            codes = second_factor.new_recovery_codes(current_user)
+            return render("auth/recovery_codes.html", codes=codes,
+                          next_url=home_for(current_user), first_time=False)
+        form.code.errors.append(_CODE_MESSAGES[outcome]())
+    return _second_factor_page(form)
 
 
 @bp.route("/logout", methods=["POST"])
@@ -418,11 +431,16 @@ def _needs_reauth():
 @bp.route("/account/password", methods=["GET", "POST"])
 @roles("candidate", "staff", "admin")
 def change_password():
-    """Change the password (after re-authentication); other sessions end."""
-    if (response := _needs_reauth()) is not None:
-        return response
-    form = NewPasswordForm()
+    """Change the password, giving the current one; other sessions end."""
+    form = ChangePasswordForm()
     if form.validate_on_submit():
+        attempt = throttle.reauth_attempt(current_user)
+        if not attempt.allowed:
+            return _locked(attempt, _("You have given the wrong password too many times."),
+                           offer_reset=False)
+        if actions.authenticate(current_user.email, form.current.data) is None:
+            form.current.errors.append(_("The password is wrong."))
+            return render("auth/change_password.html", form=form, status=400)
         try:
             actions.change_password(current_user, form.password.data)
         except actions.AccountError as exc:

@@ -121,14 +121,16 @@ def test_email_change_needs_reauthentication_and_confirmation(client, outbox, lo
     assert "new@example.no" in notice.body and "endret" in notice.subject
 
 
-def test_password_change_needs_reauthentication_and_ends_other_sessions(client, login_as):
+def test_password_change_needs_the_current_password_and_ends_other_sessions(client, login_as):
     from portal.auth.actions import start_session
     user = login_as("candidate")
     start_session(user)  # another browser
-    LoginSession.update(fresh_at=utcnow() - timedelta(hours=1)).execute()
-    assert "/reauth" in client.get("/account/password").headers["Location"]
-    LoginSession.update(fresh_at=utcnow()).execute()
-    response = client.post("/account/password", data={"password": NEW_PASSWORD})
+    wrong = client.post("/account/password", data={"current": "not my password",
+                                                  "password": NEW_PASSWORD})
+    assert wrong.status_code == 400 and "Passordet er feil" in wrong.get_data(as_text=True)
+    assert LoginSession.select().where(LoginSession.user == user).count() == 2  # nothing changed
+    response = client.post("/account/password", data={"current": PASSWORD,
+                                                     "password": NEW_PASSWORD})
     assert response.status_code == 302
     assert LoginSession.select().where(LoginSession.user == user).count() == 1  # this one only
     assert client.get("/account").status_code == 200
@@ -141,7 +143,8 @@ def test_changing_the_password_voids_reset_and_email_change_links(client, outbox
     reset_path = link_in(outbox.to("owner@example.no")[0], "/password/reset/")
     client.post("/account/email", data={"email": "attacker@example.no"})
     change_path = link_in(outbox.to("attacker@example.no")[0], "/account/email/confirm/")
-    assert client.post("/account/password", data={"password": NEW_PASSWORD}).status_code == 302
+    assert client.post("/account/password", data={"current": PASSWORD, "password": NEW_PASSWORD}
+                       ).status_code == 302
     assert client.post(reset_path, data={"password": "the attacker's passphrase"}).status_code == 404
     assert client.post(change_path).status_code in (400, 404, 410)
     assert User.get_by_id(user.id).email == "owner@example.no"
