@@ -115,6 +115,31 @@ def drop_postgres(url):
         admin.close()
 
 
+def on_both_databases(prefix, postgres_url, measure):
+    """Run measure(url, workdir) on a new SQLite file, then in a PostgreSQL database of the
+    bench's own (created, refused when it holds tables the bench did not create, dropped
+    after); returns the exit status (2: refused)."""
+    workdir = tempfile.mkdtemp(prefix=prefix)
+    try:
+        measure(f"sqlite:///{workdir}/bench.sqlite3", workdir)
+        try:
+            created = prepare_postgres(postgres_url)
+        except Refused as refused:
+            print(f"refused: {refused}")
+            return 2
+        except Exception as exc:  # noqa: BLE001 - no PostgreSQL here: said, and SQLite stands
+            print(f"PostgreSQL skipped: cannot use {postgres_url} ({str(exc).strip()})")
+            return 0
+        try:
+            measure(postgres_url, workdir)
+        finally:
+            if created:
+                drop_postgres(postgres_url)
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+    return 0
+
+
 def prepare_redis(url):
     """The bench's Redis database: empty, or marked as the bench's (then emptied)."""
     import redis

@@ -7,10 +7,8 @@ postgresql://postgres@127.0.0.1:5432/bench_audit: created and dropped after; one
 the bench did not create is refused). DATABASE_URL is not used.
 """
 import os
-import shutil
 import statistics
 import sys
-import tempfile
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -52,7 +50,9 @@ def twenty_record_views():
         list(pool.map(view, range(20)))
 
 
-def measure(label, url, workdir):
+def measure(url, workdir):
+    label = "PostgreSQL" if url.startswith("postgres") else "SQLite"
+
     class Config(TestConfig):
         DATABASE_URL = url
         INSTANCE_DIR = workdir
@@ -70,26 +70,8 @@ def measure(label, url, workdir):
 
 
 def main():
-    from bench.__main__ import Refused, drop_postgres, prepare_postgres
-    workdir = tempfile.mkdtemp(prefix="portal-bench-audit-")
-    try:
-        measure("SQLite", f"sqlite:///{workdir}/bench.sqlite3", workdir)
-        try:
-            created = prepare_postgres(POSTGRES_URL)
-        except Refused as refused:
-            print(f"refused: {refused}")
-            return 2
-        except Exception as exc:
-            print(f"PostgreSQL skipped: cannot use {POSTGRES_URL} ({str(exc).strip()})")
-            return 0
-        try:
-            measure("PostgreSQL", POSTGRES_URL, workdir)
-        finally:
-            if created:
-                drop_postgres(POSTGRES_URL)
-    finally:
-        shutil.rmtree(workdir, ignore_errors=True)
-    return 0
+    from bench.__main__ import on_both_databases
+    return on_both_databases("portal-bench-audit-", POSTGRES_URL, measure)
 
 
 if __name__ == "__main__":

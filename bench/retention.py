@@ -12,9 +12,7 @@ The bench makes its own databases and refuses a PostgreSQL database with tables 
 create, saying so.
 """
 import os
-import shutil
 import sys
-import tempfile
 import time
 import tracemalloc
 from datetime import date, datetime
@@ -113,35 +111,22 @@ def measure(url, folder, count):
     return count / sweep_seconds, peak, sweep_seconds / raw_seconds
 
 
+def measure_sizes(url, folder):
+    label = "PostgreSQL" if url.startswith("postgres") else "SQLite"
+    peaks = []
+    for count in SIZES:
+        rate, peak, ratio = measure(url, folder, count)
+        peaks.append(peak)
+        print(f"retention sweep, {label}, {count:>7} expired people: {rate:8.0f} people/s, "
+              f"peak {peak / 2**20:6.1f} MiB, {ratio:4.1f}x one SQL delete (goal 3, done at 5)")
+    if len(peaks) > 1:
+        print(f"retention sweep, {label}: peak memory at {SIZES[-1]} / at {SIZES[0]} = "
+              f"{peaks[-1] / peaks[0]:.2f} (must not grow with the count)")
+
+
 def main():
-    from bench.__main__ import Refused, drop_postgres, prepare_postgres
-    folder = tempfile.mkdtemp(prefix="portal-bench-retention-")
-    targets = [("SQLite", f"sqlite:///{folder}/bench.sqlite3")]
-    created = None  # whether the bench created its PostgreSQL database (to drop it after)
-    try:
-        created = prepare_postgres(POSTGRES_URL)
-        targets.append(("PostgreSQL", POSTGRES_URL))
-    except Refused as refused:
-        print(f"refused: {refused}")
-        return 2
-    except Exception as exc:
-        print(f"PostgreSQL skipped: cannot use {POSTGRES_URL} ({str(exc).strip()})")
-    try:
-        for label, url in targets:
-            peaks = []
-            for count in SIZES:
-                rate, peak, ratio = measure(url, folder, count)
-                peaks.append(peak)
-                print(f"retention sweep, {label}, {count:>7} expired people: {rate:8.0f} people/s, "
-                      f"peak {peak / 2**20:6.1f} MiB, {ratio:4.1f}x one SQL delete (goal 3, done at 5)")
-            if len(peaks) > 1:
-                print(f"retention sweep, {label}: peak memory at {SIZES[-1]} / at {SIZES[0]} = "
-                      f"{peaks[-1] / peaks[0]:.2f} (must not grow with the count)")
-    finally:
-        shutil.rmtree(folder, ignore_errors=True)
-        if created:
-            drop_postgres(POSTGRES_URL)
-    return 0
+    from bench.__main__ import on_both_databases
+    return on_both_databases("portal-bench-retention-", POSTGRES_URL, measure_sizes)
 
 
 if __name__ == "__main__":

@@ -24,10 +24,8 @@ import os
 import random
 import re
 import secrets
-import shutil
 import statistics
 import sys
-import tempfile
 import time
 from datetime import timedelta
 
@@ -256,26 +254,8 @@ def measure(url, workdir):
 
 
 def main():
-    from bench.__main__ import Refused, drop_postgres, prepare_postgres
-    workdir = tempfile.mkdtemp(prefix="portal-bench-staff-")
-    try:
-        measure(f"sqlite:///{workdir}/bench.sqlite3", workdir)
-        try:
-            created = prepare_postgres(POSTGRES_URL)
-        except Refused as refused:
-            print(f"refused: {refused}")
-            return 2
-        except Exception as exc:
-            print(f"PostgreSQL skipped: cannot use {POSTGRES_URL} ({str(exc).strip()})")
-            return 0
-        try:
-            measure(POSTGRES_URL, workdir)
-        finally:
-            if created:
-                drop_postgres(POSTGRES_URL)
-    finally:
-        shutil.rmtree(workdir, ignore_errors=True)
-    return 0
+    from bench.__main__ import on_both_databases
+    return on_both_databases("portal-bench-staff-", POSTGRES_URL, measure)
 
 
 if __name__ == "__main__":
