@@ -12,16 +12,9 @@ import time_machine
 from portal import catalog
 from portal.customers.models import Customer, CustomerAgreement, CustomerContact
 from portal.retention import actions as retention
+from tests.retention.test_retention import years_before
 
 OSLO = ZoneInfo("Europe/Oslo")
-
-
-def years_before(day, years):
-    """The same calendar date `years` earlier (the test's own arithmetic, not the portal's)."""
-    try:
-        return day.replace(year=day.year - years)
-    except ValueError:  # 29 February in a year without one
-        return day.replace(year=day.year - years, day=28)
 
 
 def kept_through(ended_on):
